@@ -1,0 +1,1 @@
+"""Framing-analysis service: sentence-level framing labels for news text."""

@@ -1,0 +1,130 @@
+"""The trained model on disk: its manifest, checked loading, and scoring."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from pydantic import BaseModel, Field, ValidationError
+
+MODEL_FILE = "model.joblib"
+MANIFEST_FILE = "model.json"
+
+
+class ModelLoadError(RuntimeError):
+    """The model folder holds no usable model; the message says how to fix it."""
+
+
+class LabelMetrics(BaseModel):
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class Manifest(BaseModel):
+    """What model.json says about model.joblib beside it."""
+
+    name: str = "framing"
+    version: str
+    created: datetime
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sklearn_version: str
+    labels: list[str] = Field(min_length=1)
+    label_descriptions: dict[str, str] = {}
+    thresholds: dict[str, float]
+    training_data: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    metrics: dict[str, Any] = {}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FramingModel:
+    """A loaded pipeline with the labels and thresholds its manifest names."""
+
+    manifest: Manifest
+    pipeline: Any
+
+    @property
+    def labels(self) -> list[str]:
+        return self.manifest.labels
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def scores(self, sentences: list[str]) -> np.ndarray:
+        """Probability of each label (columns in `labels` order) for each sentence."""
+        if not sentences:
+            return np.zeros((0, len(self.labels)))
+        return np.asarray(self.pipeline.predict_proba(sentences), dtype=float)
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """Boolean label matrix: a label is on where its score reaches its threshold."""
+        thresholds = np.array([self.manifest.thresholds[label] for label in self.labels])
+        return scores >= thresholds
+
+
+def read_manifest(model_dir: Path) -> Manifest:
+    path = model_dir / MANIFEST_FILE
+    if not path.is_file():
+        raise ModelLoadError(
+            f"No model manifest at {path}. Build a model with `make model` "
+            "(or `python training/train.py --out DIR`) and point FRAMING_MODEL_DIR at its folder."
+        )
+    try:
+        return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
+        raise ModelLoadError(
+            f"The manifest {path} is not valid: {exc}. Rebuild the model."
+        ) from exc
+
+
+def load_model(model_dir: Path) -> FramingModel:
+    """Load and check the model in `model_dir`; raise ModelLoadError with a fix if unusable.
+
+    The joblib file is a pickle and can run code when loaded, so it is loaded only after
+    its SHA-256 matches the manifest's.
+    """
+    manifest = read_manifest(model_dir)
+    path = model_dir / MODEL_FILE
+    if not path.is_file():
+        raise ModelLoadError(f"No model file at {path}. Rebuild the model with `make model`.")
+    digest = file_sha256(path)
+    if digest != manifest.sha256:
+        raise ModelLoadError(
+            f"{path} has SHA-256 {digest}, but its manifest says {manifest.sha256}: the file was "
+            "changed or replaced. Refusing to load it; rebuild the model with `make model`."
+        )
+    if manifest.sklearn_version != sklearn.__version__:
+        raise ModelLoadError(
+            f"The model was trained with scikit-learn {manifest.sklearn_version}, but "
+            f"{sklearn.__version__} is installed. Retrain it (`make model`) or install "
+            f"scikit-learn=={manifest.sklearn_version}."
+        )
+    missing = [label for label in manifest.labels if label not in manifest.thresholds]
+    if missing:
+        raise ModelLoadError(f"The manifest has no threshold for {missing}. Rebuild the model.")
+    pipeline = joblib.load(path)
+    n_outputs = len(getattr(pipeline, "classes_", manifest.labels))
+    if n_outputs != len(manifest.labels):
+        raise ModelLoadError(
+            f"The model predicts {n_outputs} labels but its manifest lists {manifest.labels}. "
+            "Rebuild the model."
+        )
+    return FramingModel(manifest=manifest, pipeline=pipeline)

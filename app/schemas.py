@@ -1,0 +1,166 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+EXAMPLE_TEXT = (
+    "The ministry rejected the report as a fabrication. "
+    "It said only a handful of people were slightly hurt. "
+    "Officials blamed foreign agitators for the unrest."
+)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("text must contain something other than white space")
+    return value
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]}
+    )
+
+    text: str = Field(
+        min_length=1,
+        description="The document to classify. Its length limit is a setting "
+        "(FRAMING_MAX_TEXT_CHARS, 100,000 code points by default).",
+    )
+    _check_text = field_validator("text")(_not_blank)
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200, description="Your identifier, echoed back.")
+    text: str = Field(min_length=1)
+    _check_text = field_validator("text")(_not_blank)
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "documents": [
+                        {"id": "a1", "text": EXAMPLE_TEXT},
+                        {"id": "a2", "text": "The council approved the budget on Monday."},
+                    ]
+                }
+            ]
+        },
+    )
+
+    documents: list[Document] = Field(
+        min_length=1,
+        description="Documents to classify, at most FRAMING_MAX_BATCH_DOCUMENTS (100 by default) "
+        "and FRAMING_MAX_BATCH_CHARS code points in all.",
+    )
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class Sentence(BaseModel):
+    index: int = Field(description="Position of the sentence in the document, from 0.")
+    start: int = Field(description="Offset of the first code point of the sentence in the text.")
+    end: int = Field(description="Offset just past its last code point: text[start:end].")
+    text: str
+    labels: list[str] = Field(description="Labels whose score reached the label's threshold.")
+    scores: dict[str, float] = Field(description="Probability of each label, 0 to 1.")
+
+
+class Summary(BaseModel):
+    sentences: int
+    labelled: int = Field(description="Sentences carrying at least one label.")
+    counts: dict[str, int] = Field(description="Sentences carrying each label.")
+
+
+EXAMPLE_RESPONSE: dict[str, Any] = {
+    "model": {"name": "framing", "version": "2026.11.25-3f2a9c1"},
+    "labels": ["blame_attribution", "downplaying", "official_denial"],
+    "sentences": [
+        {
+            "index": 0,
+            "start": 0,
+            "end": 50,
+            "text": "The ministry rejected the report as a fabrication.",
+            "labels": ["official_denial"],
+            "scores": {"blame_attribution": 0.08, "downplaying": 0.04, "official_denial": 0.97},
+        }
+    ],
+    "summary": {
+        "sentences": 1,
+        "labelled": 1,
+        "counts": {"blame_attribution": 0, "downplaying": 0, "official_denial": 1},
+    },
+}
+
+
+class ClassifyResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RESPONSE]})
+
+    model: ModelRef
+    labels: list[str] = Field(description="All labels the model can give, in score order.")
+    sentences: list[Sentence]
+    summary: Summary
+
+
+class DocumentResult(BaseModel):
+    id: str
+    sentences: list[Sentence]
+    summary: Summary
+
+
+class BatchResponse(BaseModel):
+    model: ModelRef
+    labels: list[str]
+    documents: list[DocumentResult] = Field(description="Results in the order of the request.")
+
+
+class LabelInfo(BaseModel):
+    name: str
+    description: str
+    threshold: float
+
+
+class LabelsResponse(BaseModel):
+    model: ModelRef
+    labels: list[LabelInfo]
+
+
+class ModelCard(BaseModel):
+    name: str
+    version: str
+    created: datetime
+    sklearn_version: str
+    sha256: str
+    labels: list[str]
+    label_descriptions: dict[str, str]
+    thresholds: dict[str, float]
+    training_data: dict[str, Any]
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+
+
+class Status(BaseModel):
+    status: str
+    model_version: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None

@@ -1,0 +1,146 @@
+"""Sentence segmentation with character offsets.
+
+Offsets count Unicode code points, so `text[start:end]` is the sentence in Python and in
+any language that indexes strings by code point. Blingfire finds the sentence ends inside
+each block of text; the rules here add what it misses: a blank line always ends a
+sentence, a bullet or a headline line stands alone, and a break after a title such as
+"Mr." or "Gov." is undone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import blingfire
+
+# Titles that precede a name, and abbreviations that precede a number: a full stop
+# after them does not end a sentence.
+_TITLES = frozenset(
+    """mr mrs ms messrs dr prof gov rep sen gen lt col maj capt cmdr adm sgt cpl pvt
+    rev hon pres supt insp det fr st mt""".split()
+)
+_BEFORE_NUMBER = frozenset(
+    "no nos vol art sec approx jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_LAST_WORD = re.compile(r"(?<![\w.])(\w+)\.\s*$")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0\u2000-\u200a\u3000]*\n")
+_BULLET = re.compile(r"[ \t\u00a0]*(?:[-*•·‣▪◦–—]|\d{1,3}[.)])\s")
+_SENTENCE_END = frozenset(".!?…\"'”’»)")
+_MAX_SENTENCE_CHARS = 5_000
+_WRAPPED_LINE_CHARS = 60
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+
+
+def _blocks(text: str) -> list[Span]:
+    """Split on blank lines, then on line breaks that start a bullet or follow a headline."""
+    spans: list[Span] = []
+    start = 0
+    for m in _BLANK_LINE.finditer(text):
+        spans.extend(_lines(text, start, m.start()))
+        start = m.end()
+    spans.extend(_lines(text, start, len(text)))
+    return spans
+
+
+def _lines(text: str, start: int, end: int) -> list[Span]:
+    spans: list[Span] = []
+    block_start = start
+    pos = text.find("\n", start, end)
+    while pos != -1:
+        before = text[block_start:pos].rstrip()
+        after = text[pos + 1 : end]
+        if before and (_BULLET.match(after) or _is_headline_break(before, after)):
+            spans.append(Span(block_start, pos))
+            block_start = pos + 1
+        pos = text.find("\n", pos + 1, end)
+    spans.append(Span(block_start, end))
+    return spans
+
+
+def _is_headline_break(before: str, after: str) -> bool:
+    """A line break between a headline-like line and one that starts like a sentence.
+
+    A line ending in a comma, colon or dash continues; so does a long line ending in a
+    word, which is taken as hard-wrapped prose.
+    """
+    last_line = before.rsplit("\n", 1)[-1].strip()
+    if not last_line or last_line[-1] in ",;:-–—([":
+        return False
+    if last_line[-1] not in _SENTENCE_END and len(last_line) >= _WRAPPED_LINE_CHARS:
+        return False
+    first = after.lstrip()[:1]
+    return bool(first) and (first.isupper() or first.isdigit() or first in "\"“‘'«")
+
+
+def _break_is_false(before: str, after: str) -> bool:
+    """Whether a sentence end found after `before` is only an abbreviation's full stop."""
+    m = _LAST_WORD.search(before)
+    if not m:
+        return False
+    word = m.group(1)
+    nxt = after.lstrip()[:1]
+    if word.lower() in _BEFORE_NUMBER:
+        return nxt.isdigit()
+    return word.lower() in _TITLES
+
+
+def _split_long(text: str, span: Span) -> list[Span]:
+    """Cut a run-on stretch with no sentence end at whitespace, so no sentence is huge."""
+    out: list[Span] = []
+    start = span.start
+    while span.end - start > _MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + 1, start + _MAX_SENTENCE_CHARS)
+        if cut <= start:
+            cut = start + _MAX_SENTENCE_CHARS
+        out.append(Span(start, cut))
+        start = cut
+    out.append(Span(start, span.end))
+    return out
+
+
+def _trim(text: str, span: Span) -> Span | None:
+    start, end = span
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if start < end else None
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of `text`, in order, without overlap, trimmed of surrounding space.
+
+    Every character that is not white space lies inside exactly one span.
+    """
+    out: list[Span] = []
+    for block in _blocks(text):
+        chunk = text[block.start : block.end]
+        if not chunk.strip():
+            continue
+        # Blingfire finds the ends; the text between consecutive ends is a sentence, so
+        # nothing it might skip or normalise is ever lost.
+        _, offsets = blingfire.text_to_sentences_and_offsets(chunk)
+        cuts = [block.start + end for _, end in offsets[:-1]]
+        start = block.start
+        pending: Span | None = None
+        for cut in [*cuts, block.end]:
+            piece = Span(start, cut)
+            start = cut
+            if pending is not None:
+                piece = Span(pending.start, piece.end)
+                pending = None
+            if cut != block.end and _break_is_false(
+                text[piece.start : piece.end], text[cut : cut + 3]
+            ):
+                pending = piece
+                continue
+            for part in _split_long(text, piece):
+                trimmed = _trim(text, part)
+                if trimmed is not None:
+                    out.append(trimmed)
+    return out

@@ -1,0 +1,450 @@
+"""Train, evaluate and save the framing model.
+
+    python training/train.py                     # train on training/data/, save to models/
+    python training/train.py --data mine.csv training/data --out /tmp/model
+
+Steps: load and check the data; hold out a test split (stratified by label set, grouped
+so that near-paraphrases stay on one side); pick C by cross-validation on the training
+split and per-label thresholds on its out-of-fold scores; fit; score the test split,
+leave-one-domain-out cross-validation and, when present, the real-news evaluation set;
+write model.joblib, model.json and a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from app.model import (
+    MANIFEST_FILE,
+    MODEL_FILE,
+    Manifest,
+    ModelLoadError,
+    file_sha256,
+    load_model,
+)
+from training.data import DataError, Example, fingerprint, load_examples
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT / "training" / "data"
+DEFAULT_OUT = ROOT / "models"
+DEFAULT_REPORT = ROOT / "training" / "reports" / "latest.md"
+REAL_NEWS = ROOT.parent / "shared" / "eval" / "real-news.jsonl"
+
+KNOWN_DESCRIPTIONS = {
+    "blame_attribution": "Assigns fault or responsibility for something bad to an actor, "
+    "explicitly or by insinuation.",
+    "downplaying": "Minimises the severity, scale, cost or harm of an event, an action or its "
+    "victims, or reports such minimising.",
+    "official_denial": "An official or institutional actor denies, rejects or dismisses an "
+    "accusation, report, claim or responsibility.",
+}
+C_GRID = (1.0, 4.0, 16.0)
+PARAPHRASE_SIMILARITY = 0.5
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_pipeline(c: float = 4.0, seed: int = 0) -> Pipeline:
+    """Hashed word 1-2 grams and char 2-5 grams, TF-IDF, one-vs-rest logistic regression."""
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                HashingVectorizer(
+                    ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None
+                ),
+            ),
+            (
+                "chars",
+                HashingVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    n_features=2**19,
+                    alternate_sign=False,
+                    norm=None,
+                ),
+            ),
+        ]
+    )
+    classifier = OneVsRestClassifier(
+        LogisticRegression(C=c, class_weight="balanced", solver="liblinear", random_state=seed)
+    )
+    return Pipeline(
+        [("hash", features), ("tfidf", TfidfTransformer(sublinear_tf=True)), ("clf", classifier)]
+    )
+
+
+def label_matrix(examples: Sequence[Example], labels: Sequence[str]) -> np.ndarray:
+    index = {label: i for i, label in enumerate(labels)}
+    y = np.zeros((len(examples), len(labels)), dtype=int)
+    for row, ex in enumerate(examples):
+        for label in ex.labels:
+            y[row, index[label]] = 1
+    return y
+
+
+def paraphrase_groups(texts: Sequence[str]) -> np.ndarray:
+    """Group ids joining sentences whose char 3-gram TF-IDF cosine passes PARAPHRASE_SIMILARITY."""
+    x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(texts)
+    sim = (x @ x.T).tocsr()
+    sim.data = (sim.data >= PARAPHRASE_SIMILARITY).astype(np.int8)
+    sim.eliminate_zeros()
+    _, groups = connected_components(sim, directed=False)
+    return groups
+
+
+def labelset_keys(y: np.ndarray) -> np.ndarray:
+    """One stratum per label combination."""
+    return np.array(["".join(map(str, row)) for row in y])
+
+
+def test_split(y: np.ndarray, groups: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fifth of the data as test set, stratified by label set, grouped by paraphrase."""
+    splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
+    train, test = next(splitter.split(np.zeros(len(y)), labelset_keys(y), groups))
+    return train, test
+
+
+def fit_head(x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int) -> Pipeline:
+    """Fit the TF-IDF and classifier steps on already hashed features."""
+    head = Pipeline(build_pipeline(c, seed).steps[1:])
+    return head.fit(x, y)
+
+
+def out_of_fold(
+    x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, c: float, folds: int, seed: int
+) -> np.ndarray:
+    scores = np.zeros(y.shape, dtype=float)
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, val in splitter.split(x, labelset_keys(y), groups):
+        scores[val] = fit_head(x[train], y[train], c, seed).predict_proba(x[val])
+    return scores
+
+
+def best_thresholds(y: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Per label, the threshold that maximises F1 on these (out-of-fold) scores."""
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    out = np.zeros(y.shape[1])
+    for j in range(y.shape[1]):
+        f1s = [
+            precision_recall_fscore_support(
+                y[:, j], scores[:, j] >= t, average="binary", zero_division=0
+            )[2]
+            for t in grid
+        ]
+        out[j] = grid[int(np.argmax(f1s))]
+    return out
+
+
+def metrics(y: np.ndarray, pred: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
+    p, r, f, s = precision_recall_fscore_support(y, pred, zero_division=0)
+    out: dict[str, Any] = {
+        label: {
+            "precision": round(float(p[j]), 4),
+            "recall": round(float(r[j]), 4),
+            "f1": round(float(f[j]), 4),
+            "support": int(s[j]),
+        }
+        for j, label in enumerate(labels)
+    }
+    for avg in ("macro", "micro"):
+        ap, ar, af, _ = precision_recall_fscore_support(y, pred, average=avg, zero_division=0)
+        out[avg] = {
+            "precision": round(float(ap), 4),
+            "recall": round(float(ar), 4),
+            "f1": round(float(af), 4),
+            "support": int(y.sum()),
+        }
+    return out
+
+
+def leave_one_domain_out(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    domains: np.ndarray,
+    c: float,
+    thresholds: np.ndarray,
+    labels: Sequence[str],
+    seed: int,
+) -> dict[str, Any]:
+    """Train without each domain in turn and score it; pooled and per-domain figures."""
+    pred = np.zeros(y.shape, dtype=int)
+    names = sorted(set(domains))
+    per_domain: dict[str, float] = {}
+    for i, domain in enumerate(names, 1):
+        held = domains == domain
+        scores = fit_head(x[~held], y[~held], c, seed).predict_proba(x[held])
+        pred[held] = scores >= thresholds
+        per_domain[domain] = round(
+            float(
+                precision_recall_fscore_support(
+                    y[held], pred[held], average="macro", zero_division=0
+                )[2]
+            ),
+            4,
+        )
+        log(f"  leave-one-domain-out {i}/{len(names)}: {domain} macro-F1 {per_domain[domain]:.3f}")
+    return {"pooled": metrics(y, pred, labels), "per_domain_macro_f1": per_domain}
+
+
+@dataclass
+class TrainResult:
+    pipeline: Pipeline
+    manifest: Manifest
+    report: str
+
+
+def evaluate_file(
+    pipeline: Pipeline, path: Path, labels: Sequence[str], thresholds: np.ndarray
+) -> dict[str, Any]:
+    examples = load_examples([path])
+    known = [ex for ex in examples if set(ex.labels) <= set(labels)]
+    y = label_matrix(known, labels)
+    pred = pipeline.predict_proba([ex.text for ex in known]) >= thresholds
+    return {"file": path.name, "sentences": len(known), **metrics(y, pred, labels)}
+
+
+def train(
+    data: Sequence[Path],
+    seed: int = 13,
+    cv: int = 5,
+    lodo: bool = True,
+    real_news: Path | None = REAL_NEWS,
+) -> TrainResult:
+    started = time.perf_counter()
+    examples = load_examples(data)
+    labels = sorted({label for ex in examples for label in ex.labels})
+    if not labels:
+        raise DataError(["the data has no labelled sentences: nothing to learn"])
+    texts = [ex.text for ex in examples]
+    y = label_matrix(examples, labels)
+    rare = [lab for j, lab in enumerate(labels) if y[:, j].sum() < 2 * cv]
+    if rare:
+        raise DataError([f"label {lab!r} has fewer than {2 * cv} examples" for lab in rare])
+    log(f"{len(examples)} sentences, labels {labels}")
+
+    log("grouping near-paraphrases ...")
+    groups = paraphrase_groups(texts)
+    train_idx, test_idx = test_split(y, groups, seed)
+    log(f"train {len(train_idx)}, test {len(test_idx)}")
+
+    log("hashing features ...")
+    hasher = build_pipeline(seed=seed).named_steps["hash"]
+    x = sparse.csr_matrix(hasher.transform(texts))
+    x_train, y_train, g_train = x[train_idx], y[train_idx], groups[train_idx]
+
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in C_GRID:
+        oof = out_of_fold(x_train, y_train, g_train, c, cv, seed)
+        thresholds = best_thresholds(y_train, oof)
+        f1 = metrics(y_train, oof >= thresholds, labels)["macro"]["f1"]
+        log(f"  C={c:g}: out-of-fold macro-F1 {f1:.4f} at thresholds {thresholds.tolist()}")
+        if best is None or f1 > best[1]:
+            best = (c, f1, thresholds)
+    assert best is not None
+    c, cv_f1, thresholds = best
+    log(f"chosen C={c:g}")
+
+    head = fit_head(x_train, y_train, c, seed)
+    pipeline = Pipeline([("hash", hasher), *head.steps])
+    test_pred = head.predict_proba(x[test_idx]) >= thresholds
+    evaluation: dict[str, Any] = {
+        "cross_validation_macro_f1": cv_f1,
+        "test": metrics(y[test_idx], test_pred, labels),
+    }
+    if lodo:
+        log("leave-one-domain-out ...")
+        domains = np.array([ex.domain for ex in examples])
+        if len(set(domains)) > 1:
+            evaluation["leave_one_domain_out"] = leave_one_domain_out(
+                x, y, domains, c, thresholds, labels, seed
+            )
+    if real_news is not None and real_news.is_file():
+        log(f"scoring {real_news} (evaluation only) ...")
+        evaluation["real_news"] = evaluate_file(pipeline, real_news, labels, thresholds)
+
+    manifest_fields = {
+        "labels": labels,
+        "label_descriptions": {
+            label: KNOWN_DESCRIPTIONS.get(label, "A label from user-supplied training data.")
+            for label in labels
+        },
+        "thresholds": {label: float(t) for label, t in zip(labels, thresholds, strict=True)},
+        "training_data": {
+            "fingerprint": fingerprint(examples),
+            "sentences": len(examples),
+            "train_sentences": len(train_idx),
+            "test_sentences": len(test_idx),
+            "label_counts": {lab: int(y[:, j].sum()) for j, lab in enumerate(labels)},
+            "domains": len({ex.domain for ex in examples}),
+        },
+        "params": {
+            "C": c,
+            "seed": seed,
+            "cv": cv,
+            "c_grid": list(C_GRID),
+            "features": "hashed word 1-2 grams + char_wb 2-5 grams, TF-IDF",
+            "classifier": "one-vs-rest logistic regression (liblinear, balanced)",
+        },
+        "metrics": evaluation,
+    }
+    log(f"done in {time.perf_counter() - started:.1f} s")
+    manifest = Manifest(
+        version="unsaved",
+        created=datetime.now(UTC),
+        sha256="0" * 64,
+        sklearn_version=sklearn.__version__,
+        **manifest_fields,
+    )
+    return TrainResult(pipeline=pipeline, manifest=manifest, report=render_report(manifest))
+
+
+def save(result: TrainResult, out: Path) -> Manifest:
+    """Write model.joblib, then model.json naming its hash and version."""
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / (MODEL_FILE + ".tmp")
+    joblib.dump(result.pipeline, tmp, compress=3)
+    digest = file_sha256(tmp)
+    manifest = result.manifest.model_copy(
+        update={
+            "sha256": digest,
+            "version": f"{result.manifest.created:%Y.%m.%d}-{digest[:7]}",
+        }
+    )
+    tmp.replace(out / MODEL_FILE)
+    (out / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _table(m: dict[str, Any], labels: Sequence[str]) -> list[str]:
+    rows = ["| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    for key in [*labels, "macro", "micro"]:
+        v = m[key]
+        rows.append(
+            f"| {key} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+        )
+    return rows
+
+
+def render_report(manifest: Manifest) -> str:
+    ev = manifest.metrics
+    labels = manifest.labels
+    lines = [
+        f"# Evaluation report: model {manifest.version}",
+        "",
+        f"Trained {manifest.created:%Y-%m-%d %H:%M} UTC on {manifest.training_data['sentences']} "
+        f"sentences (data fingerprint `{manifest.training_data['fingerprint'][:16]}`), "
+        f"C={manifest.params['C']}, thresholds "
+        + ", ".join(f"{k} {v:.2f}" for k, v in manifest.thresholds.items())
+        + " (chosen on out-of-fold scores of the training split).",
+        "",
+        f"## Test split ({manifest.training_data['test_sentences']} sentences, never used for "
+        "fitting or tuning)",
+        "",
+        *_table(ev["test"], labels),
+    ]
+    if "leave_one_domain_out" in ev:
+        lodo = ev["leave_one_domain_out"]
+        lines += [
+            "",
+            "## Leave-one-domain-out (pooled over held-out domains)",
+            "",
+            *_table(lodo["pooled"], labels),
+            "",
+            "Macro-F1 per held-out domain:",
+            "",
+        ]
+        lines += [f"- {d}: {f:.3f}" for d, f in sorted(lodo["per_domain_macro_f1"].items())]
+    if "real_news" in ev:
+        rn = ev["real_news"]
+        lines += [
+            "",
+            f"## Real news ({rn['sentences']} sentences of real articles, labelled "
+            "independently; evaluation only)",
+            "",
+            *_table(rn, labels),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def model_is_current(out: Path, data: Sequence[Path]) -> bool:
+    """Whether `out` holds a loadable model trained on exactly these examples."""
+    try:
+        model = load_model(out)
+        current = fingerprint(load_examples(data))
+    except (ModelLoadError, DataError) as exc:
+        log(f"model needs building: {str(exc).splitlines()[0]}")
+        return False
+    if model.manifest.training_data.get("fingerprint") != current:
+        log("model needs building: the training data changed")
+        return False
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--data",
+        nargs="+",
+        type=Path,
+        default=[DEFAULT_DATA],
+        help="JSONL or CSV files, or folders of them (default: training/data)",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder to write")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--cv", type=int, default=5, help="cross-validation folds")
+    parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
+    parser.add_argument(
+        "--no-lodo", action="store_true", help="skip leave-one-domain-out evaluation"
+    )
+    parser.add_argument(
+        "--real-news",
+        type=Path,
+        default=REAL_NEWS,
+        help="labelled real news to score (evaluation only)",
+    )
+    args = parser.parse_args(argv)
+    if args.cv < 2:
+        parser.error("--cv must be at least 2")
+    if args.if_needed and model_is_current(args.out, args.data):
+        log(f"{args.out} holds a valid model of this data; nothing to do")
+        return 0
+    try:
+        result = train(
+            args.data, seed=args.seed, cv=args.cv, lodo=not args.no_lodo, real_news=args.real_news
+        )
+    except DataError as exc:
+        log(str(exc))
+        return 2
+    manifest = save(result, args.out)
+    report = render_report(manifest)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(report, encoding="utf-8")
+    print(report)
+    log(f"saved model {manifest.version} to {args.out}, report to {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
