@@ -24,6 +24,7 @@ _BEFORE_NUMBER = frozenset(
     "no nos vol art sec approx jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
 _LAST_WORD = re.compile(r"(?<![\w.])(\w+)\.\s*$")
+_LIST_NUMBER = re.compile(r"^\s*\d{1,3}\.\s*$")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0\u2000-\u200a\u3000]*\n")
 _BULLET = re.compile(r"[ \t\u00a0]*(?:[-*•·‣▪◦–—]|\d{1,3}[.)])\s")
 _SENTENCE_END = frozenset(".!?…\"'”’»)")
@@ -79,6 +80,8 @@ def _is_headline_break(before: str, after: str) -> bool:
 
 def _break_is_false(before: str, after: str) -> bool:
     """Whether a sentence end found after `before` is only an abbreviation's full stop."""
+    if _LIST_NUMBER.match(before):
+        return True
     m = _LAST_WORD.search(before)
     if not m:
         return False
