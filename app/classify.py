@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from app.explain import explain_sentence
 from app.model import FramingModel
-from app.schemas import Sentence, Summary
+from app.schemas import Evidence, Sentence, Summary
 from app.segment import split_sentences
 
 SCORE_DECIMALS = 4
 
 
-def classify_texts(model: FramingModel, texts: list[str]) -> list[tuple[list[Sentence], Summary]]:
+def classify_texts(
+    model: FramingModel, texts: list[str], explain: bool = False
+) -> list[tuple[list[Sentence], Summary]]:
     """Sentences and a summary for each text, scoring all sentences of all texts at once."""
     spans = [split_sentences(text) for text in texts]
     flat = [text[s.start : s.end] for text, doc in zip(texts, spans, strict=True) for s in doc]
@@ -25,6 +28,12 @@ def classify_texts(model: FramingModel, texts: list[str]) -> list[tuple[list[Sen
             on = [label for label, hit in zip(labels, decided[row], strict=True) if hit]
             for label in on:
                 counts[label] += 1
+            evidence = None
+            if explain:
+                evidence = {
+                    label: [Evidence(**e) for e in spans]
+                    for label, spans in explain_sentence(model, flat[row], on, span.start).items()
+                }
             sentences.append(
                 Sentence(
                     index=index,
@@ -36,6 +45,7 @@ def classify_texts(model: FramingModel, texts: list[str]) -> list[tuple[list[Sen
                         label: round(float(v), SCORE_DECIMALS)
                         for label, v in zip(labels, scores[row], strict=True)
                     },
+                    evidence=evidence,
                 )
             )
             row += 1

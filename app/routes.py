@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -70,19 +70,31 @@ def _check_length(text: str, limit: int, where: str) -> None:
 @router.post(
     "/classify",
     response_model=ClassifyResponse,
+    response_model_exclude_none=True,
     status_code=status.HTTP_200_OK,
     responses=ERRORS,
     openapi_extra=request_body("ClassifyRequest", plain_text=True),
     summary="Label each sentence of one document",
 )
-async def classify(request: Request, model: ModelDep, settings: SettingsDep) -> ClassifyResponse:
+async def classify(
+    request: Request,
+    model: ModelDep,
+    settings: SettingsDep,
+    explain: Annotated[
+        bool, Query(description="Evidence for a text/plain body (JSON bodies say it inside).")
+    ] = False,
+) -> ClassifyResponse:
     """Split the text into sentences and give each its framing labels and scores.
 
-    Offsets count Unicode code points: `text[start:end]` is the sentence.
+    Offsets count Unicode code points: `text[start:end]` is the sentence. With
+    `"explain": true` (or `?explain=true` for a text/plain body) each sentence also gets
+    evidence: the words that raised each of its labels.
     """
     body = await read_body(request, ClassifyRequest, plain_text_field="text")
     _check_length(body.text, settings.max_text_chars, "The text")
-    [(sentences, summary)] = await run_in_threadpool(classify_texts, model, [body.text])
+    [(sentences, summary)] = await run_in_threadpool(
+        classify_texts, model, [body.text], body.explain or explain
+    )
     return ClassifyResponse(
         model=_model_ref(model), labels=model.labels, sentences=sentences, summary=summary
     )
@@ -91,6 +103,7 @@ async def classify(request: Request, model: ModelDep, settings: SettingsDep) -> 
 @router.post(
     "/classify/batch",
     response_model=BatchResponse,
+    response_model_exclude_none=True,
     status_code=status.HTTP_200_OK,
     responses=ERRORS,
     openapi_extra=request_body("BatchRequest", plain_text=False),
@@ -116,7 +129,9 @@ async def classify_batch(request: Request, model: ModelDep, settings: SettingsDe
             f"The batch holds {total} characters; the limit is {settings.max_batch_chars}. "
             "Split it into several requests.",
         )
-    results = await run_in_threadpool(classify_texts, model, [doc.text for doc in docs])
+    results = await run_in_threadpool(
+        classify_texts, model, [doc.text for doc in docs], body.explain
+    )
     return BatchResponse(
         model=_model_ref(model),
         labels=model.labels,

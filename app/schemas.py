@@ -30,6 +30,9 @@ class ClassifyRequest(BaseModel):
         description="The document to classify. Its length limit is a setting "
         "(FRAMING_MAX_TEXT_CHARS, 100,000 code points by default).",
     )
+    explain: bool = Field(
+        False, description="Add, for each label a sentence carries, the words that raised it."
+    )
     _check_text = field_validator("text")(_not_blank)
 
 
@@ -61,11 +64,19 @@ class BatchRequest(BaseModel):
         description="Documents to classify, at most FRAMING_MAX_BATCH_DOCUMENTS (100 by default) "
         "and FRAMING_MAX_BATCH_CHARS code points in all.",
     )
+    explain: bool = Field(False, description="Add evidence spans, as in /classify.")
 
 
 class ModelRef(BaseModel):
     name: str
     version: str
+
+
+class Evidence(BaseModel):
+    start: int = Field(description="Offset in the document's text, in code points.")
+    end: int
+    text: str = Field(description="text[start:end]: a word or a pair of words.")
+    weight: float = Field(description="How much it raised the label's score (log-odds).")
 
 
 class Sentence(BaseModel):
@@ -75,6 +86,11 @@ class Sentence(BaseModel):
     text: str
     labels: list[str] = Field(description="Labels whose score reached the label's threshold.")
     scores: dict[str, float] = Field(description="Probability of each label, 0 to 1.")
+    evidence: dict[str, list[Evidence]] | None = Field(
+        None,
+        description="Only with explain=true: for each label the sentence carries, the words "
+        "that pushed it there, strongest first.",
+    )
 
 
 class Summary(BaseModel):

@@ -124,3 +124,35 @@ def test_extra_label_served_without_code_change(tmp_path: Path) -> None:
         assert "labelling_insult" in body["summary"]["counts"]
         names = [item["name"] for item in c.get("/labels").json()["labels"]]
         assert "labelling_insult" in names
+
+
+def test_explain_gives_positive_evidence_inside_the_text(client: TestClient) -> None:
+    text = "Rain is expected tomorrow. A spokesman rejected the report as baseless."
+    response = client.post("/classify", json={"text": text, "explain": True})
+    assert response.status_code == 200, response.text
+    first, second = response.json()["sentences"]
+    assert first["labels"] == [] and first["evidence"] == {}
+    assert second["labels"] == ["official_denial"]
+    evidence = second["evidence"]["official_denial"]
+    assert evidence, "a labelled sentence has evidence"
+    weights = [e["weight"] for e in evidence]
+    assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+    for e in evidence:
+        assert text[e["start"] : e["end"]] == e["text"]
+        assert second["start"] <= e["start"] < e["end"] <= second["end"]
+    assert {"rejected", "baseless", "spokesman"} & {e["text"] for e in evidence}
+
+
+def test_evidence_only_when_asked(client: TestClient) -> None:
+    text = "A spokesman rejected the report as baseless."
+    plain = client.post("/classify", json={"text": text})
+    assert "evidence" not in plain.json()["sentences"][0]
+    by_query = client.post(
+        "/classify?explain=true", content=text.encode(), headers={"content-type": "text/plain"}
+    )
+    assert by_query.status_code == 200, by_query.text
+    assert by_query.json()["sentences"][0]["evidence"]["official_denial"]
+    batch = client.post(
+        "/classify/batch", json={"documents": [{"id": "x", "text": text}], "explain": True}
+    )
+    assert batch.json()["documents"][0]["sentences"][0]["evidence"]["official_denial"]

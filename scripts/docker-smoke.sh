@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Build the Docker image with podman on a locally made Debian base, run it, wait for
+# /readyz and classify one text. For machines with no Docker engine and no registry
+# (see ../shared/docker-on-this-machine.md). Usage: bash scripts/docker-smoke.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STORE=${FRAMING_PODMAN_ROOT:-/var/tmp/framing-podman}
+BASE=localhost/framing-base:bookworm-python
+IMAGE=localhost/framing:smoke
+PORT=${FRAMING_SMOKE_PORT:-18000}
+NAME=framing-smoke-$$
+CONF=$(mktemp)
+cat > "$CONF" <<'CONF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+export CONTAINERS_CONF=$CONF
+pm() { podman --root "$STORE/storage" --runroot "$STORE/run" "$@"; }
+cleanup() { pm rm -f "$NAME" >/dev/null 2>&1 || true; rm -f "$CONF"; }
+trap cleanup EXIT
+
+if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null; then
+  echo "== installing podman and debootstrap"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah debootstrap runc \
+    uidmap fuse-overlayfs slirp4netns >/dev/null
+fi
+mkdir -p "$STORE"
+
+if ! pm image exists "$BASE"; then
+  echo "== making a Debian base image with Python"
+  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  rootfs=$(mktemp -d)
+  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
+  tar -C "$rootfs" -c . | pm import - localhost/framing-debian:bookworm >/dev/null
+  rm -rf "$rootfs"
+  basefile=$(mktemp)
+  printf '%s\n' 'FROM localhost/framing-debian:bookworm' \
+    'RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/*' \
+    > "$basefile"
+  pm build --network=host -t "$BASE" -f "$basefile" . >/dev/null
+  rm -f "$basefile"
+fi
+
+echo "== building the image"
+started=$(date +%s)
+pm build --network=host \
+  -v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/host-ca.crt:ro \
+  --build-arg PIP_CERT=/etc/ssl/host-ca.crt \
+  --build-arg BASE_IMAGE="$BASE" -t "$IMAGE" -f Dockerfile . >/dev/null
+echo "built in $(( $(date +%s) - started )) s"
+
+echo "== running it (read-only root file system, non-root user)"
+pm run -d --name "$NAME" --read-only --network=host -e FRAMING_PORT="$PORT" "$IMAGE" >/dev/null
+user=$(pm exec "$NAME" id -u)
+[[ "$user" != 0 ]] || { echo "container runs as root"; exit 1; }
+
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+curl -fsS "http://127.0.0.1:$PORT/readyz"; echo
+body=$(curl -fsS "http://127.0.0.1:$PORT/classify" -H 'content-type: application/json' \
+  -d '{"text": "The ministry rejected the report as a fabrication. Three people were hurt."}')
+echo "$body" | python3 -c '
+import json, sys
+body = json.load(sys.stdin)
+assert len(body["sentences"]) == 2, body
+assert "official_denial" in body["sentences"][0]["labels"], body
+print("classified:", [(s["text"], s["labels"]) for s in body["sentences"]])
+'
+status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/classify" \
+  -H 'content-type: application/json' -d '{"text": ')
+[[ "$status" == 400 ]] || { echo "malformed JSON gave $status, not 400"; exit 1; }
+echo "docker smoke test passed"
