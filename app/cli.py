@@ -1,10 +1,144 @@
-"""The `framing` command line."""
+"""The `framing` command line: classify files, run batches, serve, train."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+BATCH_CHUNK = 64
+
+
+def _load_model(model_dir: Path | None) -> Any:
+    from app.model import ModelLoadError, load_model
+    from app.settings import get_settings
+
+    try:
+        return load_model(model_dir or get_settings().model_dir)
+    except ModelLoadError as exc:
+        raise SystemExit(f"framing: {exc}") from None
+
+
+def _read_input(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"framing: cannot read {name}: {exc}") from None
+
+
+def _table(sentences: list[Any], labels: list[str], out: IO[str]) -> None:
+    short = {label: label.split("_")[0][:8] for label in labels}
+    header = f"{'#':>3}  {'start':>6}  " + "  ".join(f"{short[x]:>8}" for x in labels)
+    out.write(header + "  labels / sentence\n")
+    for s in sentences:
+        scores = "  ".join(f"{s.scores[x]:8.2f}" for x in labels)
+        tags = ",".join(s.labels) or "-"
+        text = s.text if len(s.text) <= 100 else s.text[:97] + "..."
+        out.write(f"{s.index:>3}  {s.start:>6}  {scores}  [{tags}] {text}\n")
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from app.classify import classify_texts
+
+    model = _load_model(args.model_dir)
+    for name in args.files:
+        text = _read_input(name)
+        if not text.strip():
+            print(f"framing: {name} holds no text", file=sys.stderr)
+            continue
+        [(sentences, summary)] = classify_texts(model, [text], explain=args.explain)
+        if args.json:
+            for s in sentences:
+                row = {"file": name, **s.model_dump(exclude_none=True)}
+                sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            if len(args.files) > 1:
+                print(f"== {name}")
+            _table(sentences, model.labels, sys.stdout)
+            counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+            print(f"{summary.sentences} sentences, {summary.labelled} labelled ({counts})")
+    return 0
+
+
+def _documents(path: Path, rejects: IO[str]) -> Iterator[tuple[str, str]]:
+    """(id, text) of each good line of a JSONL file; bad lines go to `rejects`."""
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            reason = None
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                reason = f"not valid JSON: {exc.msg}"
+            else:
+                if not isinstance(row, dict):
+                    reason = "not a JSON object"
+                elif not isinstance(row.get("text"), str) or not row["text"].strip():
+                    reason = "'text' must be a non-empty string"
+                elif not isinstance(row.get("id", n), str | int):
+                    reason = "'id' must be a string or a number"
+            if reason:
+                print(f"framing: {path}:{n}: {reason}", file=sys.stderr)
+                rejects.write(
+                    json.dumps({"line": n, "reason": reason, "raw": line.rstrip("\n")}) + "\n"
+                )
+                continue
+            yield str(row.get("id", n)), row["text"]
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.classify import classify_texts
+
+    model = _load_model(args.model_dir)
+    out_path: Path = args.out
+    rejects_path: Path = args.rejects or out_path.with_suffix(out_path.suffix + ".rejects")
+    total_bytes = args.input.stat().st_size
+    done = rejected = 0
+    with (
+        out_path.open("w", encoding="utf-8") as out,
+        rejects_path.open("w", encoding="utf-8") as rejects,
+        tqdm(
+            total=total_bytes, unit="B", unit_scale=True, desc="classifying", disable=args.quiet
+        ) as bar,
+    ):
+        chunk: list[tuple[str, str]] = []
+
+        def flush() -> None:
+            nonlocal done
+            results = classify_texts(model, [t for _, t in chunk], explain=args.explain)
+            for (doc_id, text), (sentences, summary) in zip(chunk, results, strict=True):
+                row = {
+                    "id": doc_id,
+                    "sentences": [s.model_dump(exclude_none=True) for s in sentences],
+                    "summary": summary.model_dump(),
+                }
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                bar.update(len(text.encode("utf-8")))
+            done += len(chunk)
+            chunk.clear()
+
+        for doc in _documents(args.input, rejects):
+            chunk.append(doc)
+            if len(chunk) >= BATCH_CHUNK:
+                flush()
+        if chunk:
+            flush()
+        rejects.flush()
+        rejected = sum(1 for _ in rejects_path.open(encoding="utf-8"))
+        bar.update(max(0, total_bytes - bar.n))
+    print(
+        f"{done} documents written to {out_path}; {rejected} rejected ({rejects_path})",
+        file=sys.stderr,
+    )
+    return 1 if rejected and args.strict else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -24,15 +158,51 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from training.train import main as train_main
+
+    return train_main(args.train_args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="framing", description="Framing analysis of news text.")
+    parser.add_argument(
+        "--model-dir", type=Path, help="model folder (default FRAMING_MODEL_DIR or models/)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
+
+    classify = commands.add_parser("classify", help="label the sentences of text files")
+    classify.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files, - for stdin")
+    classify.add_argument("--json", action="store_true", help="one JSON object per sentence")
+    classify.add_argument("--explain", action="store_true", help="add evidence (with --json)")
+    classify.set_defaults(func=_classify)
+
+    batch = commands.add_parser("batch", help="classify a JSONL file of {id, text} documents")
+    batch.add_argument("input", type=Path, metavar="IN.jsonl")
+    batch.add_argument("--out", type=Path, required=True, metavar="OUT.jsonl")
+    batch.add_argument("--rejects", type=Path, help="where bad lines go (default OUT.rejects)")
+    batch.add_argument("--explain", action="store_true", help="add evidence to each sentence")
+    batch.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(func=_batch)
+
     serve = commands.add_parser("serve", help="run the HTTP service (settings: FRAMING_*)")
     serve.add_argument("--host", help="address to bind (default FRAMING_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default FRAMING_PORT or 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default FRAMING_WORKERS)")
     serve.set_defaults(func=_serve)
+
+    train = commands.add_parser(
+        "train", help="train a model (same flags as training/train.py)", add_help=False
+    )
+    train.add_argument("train_args", nargs=argparse.REMAINDER)
+    train.set_defaults(func=_train)
+
     args = parser.parse_args(argv)
+    if args.command == "classify" and args.explain and not args.json:
+        parser.error("--explain needs --json")
+    if args.command == "batch" and not args.input.is_file():
+        parser.error(f"no such file: {args.input}")
     result: int = args.func(args)
     return result
 
