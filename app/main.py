@@ -5,19 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import swagger_ui_bundle
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from app.limits import BodyLimitMiddleware
 from app.model import load_model
 from app.problems import install_problem_handlers
 from app.routes import router
 from app.schemas import BatchRequest, ClassifyRequest
+from app.security import SecurityHeadersMiddleware
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("app")
+STATIC = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
 Labels each sentence of news copy, statements and state-media text with the framing
@@ -53,6 +61,28 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _add_pages(app: FastAPI) -> None:
+    """The analyst's page at /, and the API docs at /docs, both served with no CDN."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(
+        "/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets"
+    )
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title}: API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -60,11 +90,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.model = None
     install_problem_handlers(app)
     app.include_router(router)
+    _add_pages(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         limit_for=lambda path: (

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     max_batch_chars: int = Field(
         2_000_000, gt=0, description="Most characters, summed over the documents of a batch."
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (JSON list); none by default.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, gt=0, lt=65536)
     workers: int = Field(1, gt=0)
