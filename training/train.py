@@ -419,6 +419,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-lodo", action="store_true", help="skip leave-one-domain-out evaluation"
     )
     parser.add_argument(
+        "--if-needed",
+        action="store_true",
+        help="do nothing when --out holds a valid model of the same data",
+    )
+    parser.add_argument(
         "--real-news",
         type=Path,
         default=REAL_NEWS,

@@ -1,0 +1,66 @@
+"""train.py end to end on a small data set: artifact, manifest, determinism, bad data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.model import load_model
+from tests.conftest import TINY
+from training.train import main, model_is_current, save, train
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    rows = [*TINY, *[(f"{t} Officials said so on day {i}.", ls) for i, (t, ls) in enumerate(TINY)]]
+    path = tmp_path / "data.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"r{i}", "text": t, "labels": ls, "domain": f"d{i % 3}"}) + "\n"
+            for i, (t, ls) in enumerate(rows)
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_train_save_load(data_file: Path, tmp_path: Path) -> None:
+    result = train([data_file], seed=3, cv=2, lodo=True, real_news=None)
+    manifest = save(result, tmp_path / "model")
+    model = load_model(tmp_path / "model")
+    assert model.version == manifest.version
+    assert manifest.labels == ["blame_attribution", "downplaying", "official_denial"]
+    test = manifest.metrics["test"]
+    for label in [*manifest.labels, "macro", "micro"]:
+        assert {"precision", "recall", "f1", "support"} <= set(test[label])
+    assert set(manifest.metrics["leave_one_domain_out"]["per_domain_macro_f1"]) == {
+        "d0",
+        "d1",
+        "d2",
+    }
+    assert (
+        manifest.training_data["test_sentences"] + manifest.training_data["train_sentences"]
+        == manifest.training_data["sentences"]
+    )
+    assert model_is_current(tmp_path / "model", [data_file])
+    assert "## Test split" in result.report
+
+
+def test_same_seed_same_model(data_file: Path) -> None:
+    a = train([data_file], seed=5, cv=2, lodo=False, real_news=None)
+    b = train([data_file], seed=5, cv=2, lodo=False, real_news=None)
+    assert a.manifest.thresholds == b.manifest.thresholds
+    texts = ["The ministry denied the report.", "Only a few were hurt."]
+    np.testing.assert_array_equal(a.pipeline.predict_proba(texts), b.pipeline.predict_proba(texts))
+
+
+def test_bad_rows_stop_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok", "labels": []}\n{oops\n', encoding="utf-8")
+    code = main(["--data", str(bad), "--out", str(tmp_path / "m"), "--no-lodo"])
+    assert code == 2
+    assert f"{bad}:2: not valid JSON" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
