@@ -144,6 +144,7 @@ def _batch(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.observability import log_config
     from app.settings import get_settings
 
     settings = get_settings()
@@ -154,6 +155,9 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers or settings.workers,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level),
+        access_log=False,  # the app logs each request itself, without query strings
+        timeout_graceful_shutdown=30,
     )
     return 0
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from app.lifecycle import lifespan
 from app.limits import BodyLimitMiddleware
-from app.model import load_model
+from app.observability import Metrics, ObservabilityMiddleware
 from app.problems import install_problem_handlers
 from app.routes import router
 from app.schemas import BatchRequest, ClassifyRequest
@@ -33,16 +33,6 @@ moves it makes: **blame_attribution**, **downplaying** and **official_denial**
 (several or none). Sentence offsets count Unicode code points: `text[start:end]` is the
 sentence. Errors are RFC 9457 problem documents (`application/problem+json`).
 """
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    model = load_model(settings.model_dir)
-    log.info("loaded model %s from %s", model.version, settings.model_dir)
-    app.state.model = model
-    yield
-    app.state.model = None
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -95,9 +85,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.model = None
+    app.state.metrics = Metrics()
+    app.state.reload_lock = asyncio.Lock()
+    app.state.reload_tasks = set()
     install_problem_handlers(app)
     app.include_router(router)
     _add_pages(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit_for=lambda path: (
+            settings.max_batch_body_bytes if path == "/classify/batch" else settings.max_body_bytes
+        ),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -106,11 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
         )
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        limit_for=lambda path: (
-            settings.max_batch_body_bytes if path == "/classify/batch" else settings.max_body_bytes
-        ),
-    )
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -29,6 +29,11 @@ class LabelMetrics(BaseModel):
     support: int
 
 
+class Canary(BaseModel):
+    text: str
+    labels: list[str]
+
+
 class Manifest(BaseModel):
     """What model.json says about model.joblib beside it."""
 
@@ -43,6 +48,9 @@ class Manifest(BaseModel):
     training_data: dict[str, Any] = {}
     params: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
+    canaries: list[Canary] = Field(
+        default=[], description="Sentences whose labels the model must reproduce when loaded."
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -127,4 +135,21 @@ def load_model(model_dir: Path) -> FramingModel:
             f"The model predicts {n_outputs} labels but its manifest lists {manifest.labels}. "
             "Rebuild the model."
         )
-    return FramingModel(manifest=manifest, pipeline=pipeline)
+    model = FramingModel(manifest=manifest, pipeline=pipeline)
+    check_canaries(model)
+    return model
+
+
+def check_canaries(model: FramingModel) -> None:
+    """Raise ModelLoadError when the model does not give its canary sentences their labels."""
+    canaries = model.manifest.canaries
+    if not canaries:
+        return
+    decided = model.decide(model.scores([c.text for c in canaries]))
+    for canary, row in zip(canaries, decided, strict=True):
+        got = [label for label, on in zip(model.labels, row, strict=True) if on]
+        if sorted(got) != sorted(canary.labels):
+            raise ModelLoadError(
+                f"The model labels the canary sentence {canary.text[:60]!r} as {got}, "
+                f"not {canary.labels}: it does not behave as trained. Rebuild it."
+            )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import signal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from app.bodies import read_body
 from app.classify import classify_texts
 from app.deps import ModelDep, SettingsDep
+from app.lifecycle import reload_model
+from app.model import ModelLoadError
+from app.observability import Metrics
 from app.problems import ProblemError
 from app.schemas import (
     EXAMPLE_TEXT,
@@ -24,6 +31,7 @@ from app.schemas import (
     ModelCard,
     ModelRef,
     Problem,
+    ReloadResponse,
     Status,
 )
 
@@ -56,6 +64,11 @@ def request_body(schema_name: str, plain_text: bool) -> dict[str, Any]:
 
 def _model_ref(model: ModelDep) -> ModelRef:
     return ModelRef(name=model.manifest.name, version=model.version)
+
+
+def _count(request: Request, sentences: int, counts: dict[str, int]) -> None:
+    metrics: Metrics = request.app.state.metrics
+    metrics.count_classified(sentences, counts)
 
 
 def _check_length(text: str, limit: int, where: str) -> None:
@@ -95,6 +108,7 @@ async def classify(
     [(sentences, summary)] = await run_in_threadpool(
         classify_texts, model, [body.text], body.explain or explain
     )
+    _count(request, summary.sentences, summary.counts)
     return ClassifyResponse(
         model=_model_ref(model), labels=model.labels, sentences=sentences, summary=summary
     )
@@ -132,6 +146,8 @@ async def classify_batch(request: Request, model: ModelDep, settings: SettingsDe
     results = await run_in_threadpool(
         classify_texts, model, [doc.text for doc in docs], body.explain
     )
+    for _, summary in results:
+        _count(request, summary.sentences, summary.counts)
     return BatchResponse(
         model=_model_ref(model),
         labels=model.labels,
@@ -178,3 +194,59 @@ async def readyz(request: Request) -> Any:
     if model is None:
         return JSONResponse(Status(status="loading").model_dump(), status_code=503)
     return Status(status="ready", model_version=model.version)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process."""
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.post(
+    "/admin/reload",
+    response_model=ReloadResponse,
+    responses={
+        401: ERRORS[400] | {"description": "Missing or wrong bearer token."},
+        404: ERRORS[400] | {"description": "Reloading is off (no FRAMING_ADMIN_TOKEN)."},
+        409: ERRORS[400] | {"description": "The new model was refused; the old one serves."},
+    },
+)
+async def admin_reload(
+    request: Request,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> ReloadResponse:
+    """Load the model now in the model folder, check it, and swap it in.
+
+    With several workers, the checked model is also rolled out to every worker by a
+    SIGHUP to the uvicorn supervisor, which starts each replacement before retiring the
+    old worker.
+    """
+    token = settings.admin_token
+    if token is None:
+        raise ProblemError(404, "not-found", f"There is nothing at {request.url.path}.")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        given.encode(), token.get_secret_value().encode()
+    ):
+        raise ProblemError(
+            401,
+            "unauthorized",
+            "Send the admin token as 'Authorization: Bearer TOKEN'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        previous, current = await reload_model(request.app)
+    except ModelLoadError as exc:
+        active = request.app.state.model
+        raise ProblemError(
+            409,
+            "model-rejected",
+            f"The new model was refused and {active.version if active else 'no model'} keeps "
+            f"serving: {exc}",
+        ) from None
+    rolling = settings.workers > 1
+    if rolling:
+        os.kill(os.getppid(), signal.SIGHUP)
+    return ReloadResponse(previous=previous, current=current, rolling_restart=rolling)

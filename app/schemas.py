@@ -180,3 +180,11 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+class ReloadResponse(BaseModel):
+    previous: str | None = Field(description="Version served before the reload.")
+    current: str = Field(description="Version served now.")
+    rolling_restart: bool = Field(
+        description="Whether the other workers are being replaced to serve it too."
+    )

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (JSON list); none by default.",
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token for POST /admin/reload; the route is off without one."
     )
     host: str = "127.0.0.1"
     port: int = Field(8000, gt=0, lt=65536)

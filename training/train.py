@@ -208,6 +208,36 @@ def leave_one_domain_out(
     return {"pooled": metrics(y, pred, labels), "per_domain_macro_f1": per_domain}
 
 
+def pick_canaries(
+    texts: Sequence[str],
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    labels: Sequence[str],
+    per_label: int = 2,
+    margin: float = 0.15,
+) -> list[dict[str, Any]]:
+    """Held-out sentences the model labels with a clear margin: a loaded copy must agree."""
+    distance = np.abs(scores - thresholds).min(axis=1)
+    decided = scores >= thresholds
+    chosen: list[int] = []
+    for j in [*range(len(labels)), None]:
+        rows = [
+            i
+            for i in np.argsort(-distance)
+            if distance[i] >= margin
+            and (decided[i].sum() == 0 if j is None else decided[i, j])
+            and i not in chosen
+        ]
+        chosen.extend(rows[:per_label])
+    return [
+        {
+            "text": texts[i],
+            "labels": [lab for lab, on in zip(labels, decided[i], strict=True) if on],
+        }
+        for i in chosen
+    ]
+
+
 @dataclass
 class TrainResult:
     pipeline: Pipeline
@@ -284,6 +314,9 @@ def train(
         log(f"scoring {real_news} (evaluation only) ...")
         evaluation["real_news"] = evaluate_file(pipeline, real_news, labels, thresholds)
 
+    canaries = pick_canaries(
+        [texts[i] for i in test_idx], head.predict_proba(x[test_idx]), thresholds, labels
+    )
     manifest_fields = {
         "labels": labels,
         "label_descriptions": {
@@ -308,6 +341,7 @@ def train(
             "classifier": "one-vs-rest logistic regression (liblinear, balanced)",
         },
         "metrics": evaluation,
+        "canaries": canaries,
     }
     log(f"done in {time.perf_counter() - started:.1f} s")
     manifest = Manifest(
