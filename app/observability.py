@@ -133,7 +133,7 @@ class ObservabilityMiddleware:
             request_id_var.reset(token)
 
 
-_STANDARD = set(vars(logging.makeLogRecord({})))
+_STANDARD = {*vars(logging.makeLogRecord({})), "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
