@@ -14,18 +14,13 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.utils import murmurhash3_32
 
+from app.features import TOKEN, HashedNgrams, feature_index
 from app.model import FramingModel
 
 _WORD = re.compile(r"\S+")
 _PUNCT = "\"'“”‘’«»()[]{}.,;:!?…-–—"
 MAX_EVIDENCE = 6
-
-
-def _column(vectorizer: HashingVectorizer, feature: str, offset: int) -> int:
-    return offset + abs(murmurhash3_32(feature, seed=0)) % vectorizer.n_features
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -38,35 +33,23 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _occurrences(model: FramingModel, text: str) -> list[tuple[tuple[int, int], int]]:
     """(span, column) for each feature occurrence that a word or word pair produces."""
-    union = model.pipeline.named_steps["hash"]
-    vectorizers = dict(union.transformer_list)
-    words_vec: HashingVectorizer = vectorizers["words"]
-    chars_vec: HashingVectorizer = vectorizers["chars"]
-    chars_offset = words_vec.n_features
-    pattern = re.compile(words_vec.token_pattern)
+    featurizer: HashedNgrams = model.pipeline.named_steps["hash"]
+    n_words = featurizer.n_word_features
     found: list[tuple[tuple[int, int], int]] = []
-    words = [m.span() for m in _WORD.finditer(text)]
     word_of: dict[int, tuple[int, int]] = {}
-    for start, end in words:
+    for match in _WORD.finditer(text):
+        start, end = match.span()
         span = _trimmed(text, start, end)
         if span[0] == span[1]:  # a word of punctuation only
             span = (start, end)
         for pos in range(start, end):
             word_of[pos] = span
-        padded = " " + text[start:end].lower() + " "
-        lo, hi = chars_vec.ngram_range
-        for n in range(lo, hi + 1):  # as scikit-learn's char_wb analyzer does
-            for i in range(max(1, len(padded) - n + 1)):
-                found.append((span, _column(chars_vec, padded[i : i + n], chars_offset)))
-            if len(padded) <= n:
-                break
-    tokens = [(m.group().lower(), m.span()) for m in pattern.finditer(text)]
-    for token, (start, _) in tokens:
-        found.append(
-            (word_of.get(start, (start, start + len(token))), _column(words_vec, token, 0))
-        )
+        found.extend((span, int(col)) for col in featurizer.char_columns(match.group().lower()))
+    tokens = [(m.group().lower(), m.span()) for m in TOKEN.finditer(text)]
+    for token, (start, end) in tokens:
+        found.append((word_of.get(start, (start, end)), feature_index(token, n_words)))
     for (a, (start, _)), (b, (_, end)) in itertools.pairwise(tokens):
-        found.append(((start, end), _column(words_vec, f"{a} {b}", 0)))
+        found.append(((start, end), feature_index(f"{a} {b}", n_words)))
     return found
 
 

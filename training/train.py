@@ -26,13 +26,14 @@ import numpy as np
 import sklearn
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
+from app.features import HashedNgrams
 from app.model import (
     MANIFEST_FILE,
     MODEL_FILE,
@@ -66,27 +67,8 @@ def log(message: str) -> None:
 
 
 def build_pipeline(c: float = 4.0, seed: int = 0) -> Pipeline:
-    """Hashed word 1-2 grams and char 2-5 grams, TF-IDF, one-vs-rest logistic regression."""
-    features = FeatureUnion(
-        [
-            (
-                "words",
-                HashingVectorizer(
-                    ngram_range=(1, 2), n_features=2**18, alternate_sign=False, norm=None
-                ),
-            ),
-            (
-                "chars",
-                HashingVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
-                    n_features=2**19,
-                    alternate_sign=False,
-                    norm=None,
-                ),
-            ),
-        ]
-    )
+    """Hashed word 1-2 grams and char_wb 2-5 grams, TF-IDF, one-vs-rest logistic regression."""
+    features = HashedNgrams(word_ngrams=(1, 2), char_ngrams=(2, 5))
     classifier = OneVsRestClassifier(
         LogisticRegression(C=c, class_weight="balanced", solver="liblinear", random_state=seed)
     )
