@@ -29,6 +29,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Throughput, latency and memory; writes docs/benchmarks.md (takes a few minutes).
+bench: install model
+	@command -v wrk >/dev/null || echo "wrk not found (apt-get install wrk): using the httpx load client"
+	$(BIN)/python -m benchmarks.run
+
 docker-smoke:
 	bash scripts/docker-smoke.sh
 

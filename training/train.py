@@ -313,6 +313,7 @@ def train(
             "test_sentences": len(test_idx),
             "label_counts": {lab: int(y[:, j].sum()) for j, lab in enumerate(labels)},
             "domains": len({ex.domain for ex in examples}),
+            "training_seconds": round(time.perf_counter() - started, 1),
         },
         "params": {
             "C": c,

@@ -1,0 +1,118 @@
+"""In-process throughput: segmentation, features, prediction, and one article end to end.
+
+Every figure stands beside the plain scikit-learn pipeline (TfidfVectorizer word 1-2 grams
++ char_wb 2-5 grams, one-vs-rest logistic regression) measured in the same run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from app.classify import classify_texts
+from app.model import FramingModel
+from app.segment import split_sentences
+
+
+def plain_pipeline(texts: Sequence[str], y: np.ndarray) -> Pipeline:
+    """The textbook pipeline our model is compared with, trained on the same data."""
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        ]
+    )
+    clf = OneVsRestClassifier(LogisticRegression(C=4.0, solver="liblinear"))
+    return Pipeline([("features", features), ("clf", clf)]).fit(list(texts), y)
+
+
+def median_rate(fn: Callable[[], Any], items: int, repeats: int, min_seconds: float) -> float:
+    """Median items per second over `repeats` timed rounds (after one warm-up call)."""
+    fn()
+    rates = []
+    for _ in range(repeats):
+        n = 0
+        started = time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            elapsed = time.perf_counter() - started
+            if elapsed >= min_seconds:
+                break
+        rates.append(items * n / elapsed)
+    return statistics.median(rates)
+
+
+def run(
+    model: FramingModel,
+    baseline: Pipeline,
+    sentences: Sequence[str],
+    article: str,
+    batches: Sequence[int] = (1, 50, 1000),
+    repeats: int = 5,
+    min_seconds: float = 0.3,
+) -> dict[str, Any]:
+    steps = model.pipeline.named_steps
+    featurize = lambda b: steps["tfidf"].transform(steps["hash"].transform(b))  # noqa: E731
+    plain_features = baseline.named_steps["features"]
+    rows: list[dict[str, Any]] = []
+    for size in batches:
+        batch = list(sentences[:size])
+        while len(batch) < size:
+            batch += list(sentences[: size - len(batch)])
+        x_ours = featurize(batch)
+        x_plain = plain_features.transform(batch)
+        rows.append(
+            {
+                "batch": size,
+                "features": median_rate(lambda b=batch: featurize(b), size, repeats, min_seconds),
+                "features_plain": median_rate(
+                    lambda b=batch: plain_features.transform(b), size, repeats, min_seconds
+                ),
+                "predict": median_rate(
+                    lambda x=x_ours: steps["clf"].predict_proba(x), size, repeats, min_seconds
+                ),
+                "predict_plain": median_rate(
+                    lambda x=x_plain: baseline.named_steps["clf"].predict_proba(x),
+                    size,
+                    repeats,
+                    min_seconds,
+                ),
+                "pipeline": median_rate(
+                    lambda b=batch: model.scores(b), size, repeats, min_seconds
+                ),
+                "pipeline_plain": median_rate(
+                    lambda b=batch: baseline.predict_proba(b), size, repeats, min_seconds
+                ),
+            }
+        )
+    spans = split_sentences(article)
+    n = len(spans)
+    article_sentences = [article[a:b] for a, b in spans]
+    end_to_end = {
+        "sentences": n,
+        "words": len(article.split()),
+        "segment": median_rate(lambda: split_sentences(article), n, repeats, min_seconds),
+        "ours": median_rate(lambda: classify_texts(model, [article]), n, repeats, min_seconds),
+        "plain": median_rate(
+            lambda: baseline.predict_proba([article[a:b] for a, b in split_sentences(article)]),
+            n,
+            repeats,
+            min_seconds,
+        ),
+        "plain_one_by_one": median_rate(
+            lambda: [baseline.predict_proba([s]) for s in article_sentences],
+            n,
+            repeats,
+            min_seconds,
+        ),
+    }
+    return {"batches": rows, "article": end_to_end}

@@ -1,0 +1,216 @@
+"""Run the benchmarks and write docs/benchmarks.md.
+
+python -m benchmarks.run               # full run (a few minutes), as `make bench`
+python -m benchmarks.run --quick --out /tmp/b.md   # tiny sizes, to check the code works
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sklearn
+
+from app.model import MODEL_FILE, load_model
+from app.segment import split_sentences
+from app.settings import get_settings
+from benchmarks import http, inprocess
+from training.data import load_examples
+from training.train import DEFAULT_DATA, label_matrix
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE_WORDS = 1000
+
+
+def make_article(texts: list[str], words: int = ARTICLE_WORDS) -> str:
+    """About `words` words of our own corpus sentences, in paragraphs of four."""
+    picked: list[str] = []
+    count = 0
+    for text in texts[::7]:
+        if count >= words:
+            break
+        picked.append(text)
+        count += len(text.split())
+    paragraphs = [" ".join(picked[i : i + 4]) for i in range(0, len(picked), 4)]
+    return "\n\n".join(paragraphs)
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "",
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem} memory, Linux {platform.release()}, "
+        f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}"
+    )
+
+
+def render(result: dict[str, Any]) -> str:
+    ip = result["inprocess"]
+    a = ip["article"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {result['date']} by `make bench` (`python -m benchmarks.run`) on "
+        f"{result['machine']}. The machine is shared and noisy: figures are medians, and the "
+        "ratios against the plain pipeline measured in the same run are what holds.",
+        "",
+        f"Model {result['model_version']}; the plain pipeline is TfidfVectorizer word 1-2 grams "
+        "+ char_wb 2-5 grams with one-vs-rest logistic regression, trained on the same data.",
+        "",
+        f"## One article end to end ({a['words']} words, {a['sentences']} sentences)",
+        "",
+        "| path | sentences/s | ratio to plain |",
+        "|---|---:|---:|",
+        f"| segmentation alone (blingfire + rules) | {a['segment']:,.0f} | |",
+        f"| ours: segment, features, predict, build response objects | {a['ours']:,.0f} | "
+        f"{a['ours'] / a['plain']:.1f}x |",
+        f"| plain pipeline, all sentences in one call (same segmenter) | {a['plain']:,.0f} "
+        "| 1.0x |",
+        f"| plain pipeline, one call per sentence | {a['plain_one_by_one']:,.0f} | "
+        f"{a['plain_one_by_one'] / a['plain']:.2f}x |",
+        "",
+        "## By batch size (sentences/s, one core)",
+        "",
+        "| batch | features | plain features | predict | plain predict | pipeline | plain pipeline"
+        " | pipeline ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in ip["batches"]:
+        lines.append(
+            f"| {r['batch']} | {r['features']:,.0f} | {r['features_plain']:,.0f} | "
+            f"{r['predict']:,.0f} | {r['predict_plain']:,.0f} | {r['pipeline']:,.0f} | "
+            f"{r['pipeline_plain']:,.0f} | {r['pipeline'] / r['pipeline_plain']:.1f}x |"
+        )
+    h = result["http"]
+    lines += [
+        "",
+        f"## HTTP on loopback (one {a['words']}-word article per request, load from "
+        f"{h['client']}, {h['seconds']:g} s per cell)",
+        "",
+        "| app | workers | concurrency | requests/s | sentences/s | p50 ms | p95 ms | p99 ms |"
+        " errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in h["rows"]:
+        lines.append(
+            f"| {r['app']} | {r['workers']} | {r['concurrency']} | {r['requests_per_s']:,.1f} | "
+            f"{r['sentences_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
+            f"{r['p99_ms']:.1f} | {r['errors']} |"
+        )
+    ratios = []
+    for r in h["rows"]:
+        if r["app"] != "framing":
+            continue
+        echo = next(
+            e
+            for e in h["rows"]
+            if e["app"] == "echo"
+            and e["workers"] == r["workers"]
+            and e["concurrency"] == r["concurrency"]
+        )
+        ratios.append(
+            f"{r['workers']} worker(s), concurrency {r['concurrency']}: "
+            f"{100 * r['requests_per_s'] / echo['requests_per_s']:.1f}%"
+        )
+    lines += ["", "Framing requests/s as a share of the echo ceiling: " + "; ".join(ratios) + "."]
+    m = result["memory"]
+    lines += [
+        "",
+        "## Memory and start-up",
+        "",
+        f"- Model on disk: {m['model_mb']:.1f} MB (`models/{MODEL_FILE}`).",
+        f"- Training (`make model`, with its evaluation): {m['training_seconds']} s.",
+    ]
+    for row in h["memory"]:
+        lines.append(
+            f"- {row['workers']} worker(s): ready {row['ready_seconds']:.2f} s after "
+            f"start; resident memory per worker after the load: "
+            f"{', '.join(f'{x} MB' for x in row['rss_mb'])}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the code only")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--model-dir", type=Path, default=None)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per HTTP cell")
+    parser.add_argument("--client", choices=["wrk", "httpx"], default=None)
+    args = parser.parse_args(argv)
+    model_dir = args.model_dir or get_settings().model_dir
+    model = load_model(model_dir)
+    examples = load_examples([args.data])
+    texts = [ex.text for ex in examples]
+    print(f"training the plain pipeline on {len(texts)} sentences ...", file=sys.stderr)
+    baseline = inprocess.plain_pipeline(texts, label_matrix(examples, model.labels))
+    article = make_article(texts, 120 if args.quick else ARTICLE_WORDS)
+    n_sentences = len(split_sentences(article))
+    print("in-process ...", file=sys.stderr)
+    ip = inprocess.run(
+        model,
+        baseline,
+        texts,
+        article,
+        batches=(1, 5) if args.quick else (1, 50, 1000),
+        repeats=1 if args.quick else 5,
+        min_seconds=0.01 if args.quick else 0.3,
+    )
+    print("HTTP ...", file=sys.stderr)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({"text": article}, f)
+    try:
+        h = http.run(
+            model_dir,
+            Path(f.name),
+            n_sentences,
+            concurrencies=(1, 2) if args.quick else (1, 16, 64),
+            workers=(1,) if args.quick else (1, 2),
+            seconds=0.5 if args.quick else args.seconds,
+            client="httpx" if args.quick else args.client,
+        )
+    finally:
+        os.unlink(f.name)
+    result = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "model_version": model.version,
+        "inprocess": ip,
+        "http": h,
+        "memory": {
+            "model_mb": (model_dir / MODEL_FILE).stat().st_size / 1e6,
+            "training_seconds": model.manifest.training_data.get("training_seconds", "?"),
+        },
+    }
+    report = render(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
