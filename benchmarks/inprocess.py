@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -61,8 +62,12 @@ def run(
     min_seconds: float = 0.3,
 ) -> dict[str, Any]:
     steps = model.pipeline.named_steps
-    featurize = lambda b: steps["tfidf"].transform(steps["hash"].transform(b))  # noqa: E731
     plain_features = baseline.named_steps["features"]
+    clf, plain_clf = steps["clf"], baseline.named_steps["clf"]
+
+    def featurize(batch: list[str]) -> Any:
+        return steps["tfidf"].transform(steps["hash"].transform(batch))
+
     rows: list[dict[str, Any]] = []
     for size in batches:
         batch = list(sentences[:size])
@@ -70,28 +75,19 @@ def run(
             batch += list(sentences[: size - len(batch)])
         x_ours = featurize(batch)
         x_plain = plain_features.transform(batch)
+
+        def rate(fn: Callable[..., Any], arg: Any, n: int = size) -> float:
+            return median_rate(partial(fn, arg), n, repeats, min_seconds)
+
         rows.append(
             {
                 "batch": size,
-                "features": median_rate(lambda b=batch: featurize(b), size, repeats, min_seconds),
-                "features_plain": median_rate(
-                    lambda b=batch: plain_features.transform(b), size, repeats, min_seconds
-                ),
-                "predict": median_rate(
-                    lambda x=x_ours: steps["clf"].predict_proba(x), size, repeats, min_seconds
-                ),
-                "predict_plain": median_rate(
-                    lambda x=x_plain: baseline.named_steps["clf"].predict_proba(x),
-                    size,
-                    repeats,
-                    min_seconds,
-                ),
-                "pipeline": median_rate(
-                    lambda b=batch: model.scores(b), size, repeats, min_seconds
-                ),
-                "pipeline_plain": median_rate(
-                    lambda b=batch: baseline.predict_proba(b), size, repeats, min_seconds
-                ),
+                "features": rate(featurize, batch),
+                "features_plain": rate(plain_features.transform, batch),
+                "predict": rate(clf.predict_proba, x_ours),
+                "predict_plain": rate(plain_clf.predict_proba, x_plain),
+                "pipeline": rate(model.scores, batch),
+                "pipeline_plain": rate(baseline.predict_proba, batch),
             }
         )
     spans = split_sentences(article)
