@@ -84,7 +84,6 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         lo, hi = self.word_ngrams
         n_words = self.n_word_features
         columns: list[np.ndarray] = []
-        lengths: list[int] = []
         for text in X:
             lower = text.lower()
             parts: list[np.ndarray] = []
@@ -103,18 +102,27 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
                         col = words_cache[gram] = feature_index(gram, n_words)
                     word_cols.append(col)
             parts.append(np.array(word_cols, dtype=np.int64))
-            row = np.concatenate(parts)
-            columns.append(row)
-            lengths.append(len(row))
-        n_rows = len(lengths)
-        cols = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
-        rows = np.repeat(np.arange(n_rows), lengths)
-        matrix = sparse.csr_matrix(
-            (np.ones(len(cols)), (rows, cols)),
-            shape=(n_rows, self.n_word_features + self.n_char_features),
-        )
-        matrix.sum_duplicates()
-        return matrix
+            columns.append(np.concatenate(parts))
+        return _count_matrix(columns, self.n_word_features + self.n_char_features)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.array([f"hash{i}" for i in range(self.n_word_features + self.n_char_features)])
+
+
+def _count_matrix(columns: list[np.ndarray], n_features: int) -> sparse.csr_matrix:
+    """CSR counts of the column ids of each row, built sorted and summed in one pass."""
+    n_rows = len(columns)
+    if not n_rows:
+        return sparse.csr_matrix((0, n_features))
+    lengths = np.fromiter((len(c) for c in columns), dtype=np.int64, count=n_rows)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    keys, counts = np.unique(rows * n_features + np.concatenate(columns), return_counts=True)
+    key_rows = keys // n_features
+    indptr = np.searchsorted(key_rows, np.arange(n_rows + 1, dtype=np.int64))
+    matrix = sparse.csr_matrix(
+        (counts.astype(np.float64), (keys % n_features).astype(np.int32), indptr),
+        shape=(n_rows, n_features),
+    )
+    matrix.has_sorted_indices = True
+    matrix.has_canonical_format = True
+    return matrix

@@ -10,9 +10,11 @@ sentence, a bullet or a headline line stands alone, and a break after a title su
 from __future__ import annotations
 
 import re
+from ctypes import byref, c_char_p, c_int, c_int32, create_string_buffer
 from typing import NamedTuple
 
 import blingfire
+import numpy as np
 
 # Titles that precede a name, and abbreviations that precede a number: a full stop
 # after them does not end a sentence.
@@ -35,6 +37,32 @@ _WRAPPED_LINE_CHARS = 60
 class Span(NamedTuple):
     start: int
     end: int
+
+
+def _sentence_ends(chunk: str) -> list[int]:
+    """Code-point offsets just past each sentence blingfire finds in `chunk`.
+
+    Calls blingfire's C function directly: its Python wrapper maps byte offsets to
+    code points one byte at a time, which took a third of a request's time.
+    """
+    data = chunk.encode("utf-8")
+    size = len(data) * 2 + 16
+    out = create_string_buffer(size)
+    starts = (c_int32 * size)()
+    ends = (c_int32 * size)()
+    n_bytes = blingfire.blingfire.TextToSentencesWithOffsets(
+        c_char_p(data), c_int(len(data)), byref(out), byref(starts), byref(ends), c_int(size)
+    )
+    if n_bytes <= 0 or n_bytes > size:
+        return [len(chunk)]
+    count = out.value.count(b"\n") + 1
+    byte_ends = np.frombuffer(memoryview(ends), dtype=np.int32, count=count).astype(np.int64) + 1
+    byte_ends = np.clip(byte_ends, 1, len(data))
+    if len(data) == len(chunk):  # ASCII: bytes are code points
+        return byte_ends.tolist()
+    raw = np.frombuffer(data, dtype=np.uint8)
+    code_points_before = np.cumsum((raw & 0xC0) != 0x80)  # code points in data[: i + 1]
+    return code_points_before[byte_ends - 1].tolist()
 
 
 def _blocks(text: str) -> list[Span]:
@@ -127,8 +155,7 @@ def split_sentences(text: str) -> list[Span]:
             continue
         # Blingfire finds the ends; the text between consecutive ends is a sentence, so
         # nothing it might skip or normalise is ever lost.
-        _, offsets = blingfire.text_to_sentences_and_offsets(chunk)
-        cuts = [block.start + end for _, end in offsets[:-1]]
+        cuts = [block.start + end for end in _sentence_ends(chunk)[:-1]]
         start = block.start
         pending: Span | None = None
         for cut in [*cuts, block.end]:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -76,3 +77,18 @@ def test_app_start_fails_on_bad_model(model_copy: Path) -> None:
     app = create_app(Settings(model_dir=model_copy))
     with pytest.raises(ModelLoadError), TestClient(app):
         pass
+
+
+def test_fast_scorer_equals_the_pipeline(tiny_model_dir: Path) -> None:
+    model = load_model(tiny_model_dir)
+    assert model.scorer is not None
+    texts = [
+        "The ministry denied any involvement.",
+        "",
+        "!!!",
+        "😀 Only minor damage, officials said.",
+        "Critics blamed the mayor. " * 30,
+    ]
+    fast = model.scores(texts)
+    slow = model.pipeline.predict_proba(texts)
+    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
