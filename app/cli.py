@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -141,8 +142,23 @@ def _batch(args: argparse.Namespace) -> int:
     return 1 if rejected and args.strict else 0
 
 
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas: threads each growing their own arena made RSS creep."""
+    import ctypes
+    import ctypes.util
+    import os
+
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(arenas))  # for worker processes
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(libc_name).mallopt(-8, arenas)  # M_ARENA_MAX, for this process
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    _limit_malloc_arenas()
 
     from app.observability import log_config
     from app.settings import get_settings

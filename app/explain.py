@@ -67,7 +67,8 @@ def explain_sentence(
     estimators = steps["clf"].estimators_
     out: dict[str, list[dict[str, Any]]] = {}
     for label in labels:
-        coef = np.ravel(estimators[model.labels.index(label)].coef_)
+        coef = estimators[model.labels.index(label)].coef_
+        coef = np.ravel(coef.toarray() if hasattr(coef, "toarray") else coef)
         weights: dict[tuple[int, int], float] = defaultdict(float)
         for span, col in occurrences:
             weights[span] += values[col] * coef[col] / shares[col]

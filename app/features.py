@@ -39,7 +39,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         char_ngrams: tuple[int, int] = (2, 5),
         n_word_features: int = 2**18,
         n_char_features: int = 2**19,
-        cache_size: int = 200_000,
+        cache_size: int = 50_000,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -75,7 +75,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         offset = self.n_word_features
         return np.fromiter(
             (offset + feature_index(g, self.n_char_features) for g in grams),
-            dtype=np.int64,
+            dtype=np.int32,
             count=len(grams),
         )
 

@@ -18,6 +18,23 @@ def too_large(limit: int) -> ProblemError:
     )
 
 
+DRAIN_LIMIT = 32 * 1024 * 1024
+
+
+async def drain(receive: Receive, more: bool = True, budget: int = DRAIN_LIMIT) -> bool:
+    """Read and discard the rest of a body so the client sees the answer, not a reset.
+
+    Returns whether the body ended within the budget; if not, the connection is closed.
+    """
+    while more and budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        budget -= len(message.get("body", b""))
+        more = message.get("more_body", False)
+    return not more
+
+
 class BodyLimitMiddleware:
     """Answer 413 when a body's declared or streamed size passes the limit for its path."""
 
@@ -44,9 +61,9 @@ class BodyLimitMiddleware:
                 return
             if declared_size > limit:
                 exc = too_large(limit)
-                response = problem_response(
-                    None, exc.status, exc.slug, exc.detail, headers={"Connection": "close"}
-                )
+                drained = declared_size <= DRAIN_LIMIT and await drain(receive)
+                headers = None if drained else {"Connection": "close"}
+                response = problem_response(None, exc.status, exc.slug, exc.detail, headers=headers)
                 await response(scope, receive, send)
                 return
         received = 0
@@ -57,6 +74,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    await drain(receive, message.get("more_body", False))
                     raise too_large(limit)
             return message
 

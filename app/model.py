@@ -76,8 +76,9 @@ class LinearScorer:
         self.sublinear = bool(tfidf.sublinear_tf)
         self.idf = np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None
         estimators = steps["clf"].estimators_
-        self.weights = np.ascontiguousarray(
-            np.vstack([np.ravel(e.coef_) for e in estimators]).T, dtype=np.float64
+        # Coefficients of hashed columns never seen in training are zero: keep them sparse.
+        self.weights = sparse.csr_matrix(
+            sparse.vstack([sparse.csr_matrix(e.coef_) for e in estimators]).T
         )
         self.intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
 
@@ -106,7 +107,7 @@ class LinearScorer:
         norms[norms == 0] = 1.0
         data = data / norms[row_of]
         normalised = sparse.csr_matrix((data, x.indices, x.indptr), shape=x.shape)
-        decision = normalised @ self.weights + self.intercepts
+        decision = (normalised @ self.weights).toarray() + self.intercepts
         return 1.0 / (1.0 + np.exp(-decision))
 
 
@@ -187,7 +188,11 @@ def load_model(model_dir: Path) -> FramingModel:
             f"The model predicts {n_outputs} labels but its manifest lists {manifest.labels}. "
             "Rebuild the model."
         )
-    scorer = LinearScorer(pipeline) if LinearScorer.supports(pipeline) else None
+    scorer = None
+    if LinearScorer.supports(pipeline):
+        for estimator in pipeline.named_steps["clf"].estimators_:
+            estimator.sparsify()  # the same predictions from a fraction of the memory
+        scorer = LinearScorer(pipeline)
     model = FramingModel(manifest=manifest, pipeline=pipeline, scorer=scorer)
     check_canaries(model)
     return model
