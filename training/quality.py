@@ -1,0 +1,77 @@
+"""Corpus quality checks shared by the data tests and the annotation tools."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+WORD = re.compile(r"[\w'’-]+")
+NEAR_DUPLICATE = 0.8
+CUE_SHARE = 0.02
+
+
+def skeleton(text: str) -> str:
+    """The sentence with numbers and capitalised words (names, mostly) masked."""
+    tokens = []
+    for i, token in enumerate(WORD.findall(text)):
+        if any(c.isdigit() for c in token):
+            tokens.append("0")
+        elif i > 0 and token[0].isupper():
+            tokens.append("N")
+        else:
+            tokens.append(token.lower())
+    return " ".join(tokens)
+
+
+def near_duplicates(
+    texts: Sequence[str], threshold: float = NEAR_DUPLICATE
+) -> list[tuple[int, int, float]]:
+    """Pairs (i, j, cosine) of texts whose char 3-gram TF-IDF cosine passes `threshold`."""
+    if len(texts) < 2:
+        return []
+    x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(texts)
+    sim = (x @ x.T).tocoo()
+    keep = (sim.row < sim.col) & (sim.data > threshold)
+    return [
+        (int(i), int(j), float(v))
+        for i, j, v in zip(sim.row[keep], sim.col[keep], sim.data[keep], strict=True)
+    ]
+
+
+def repeated_skeletons(texts: Sequence[str]) -> list[list[int]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        groups[skeleton(text)].append(i)
+    return [ids for ids in groups.values() if len(ids) > 1]
+
+
+def cue_phrases(
+    texts: Sequence[str], labels: Sequence[Sequence[str]], label: str, share: float = CUE_SHARE
+) -> list[tuple[str, int, float]]:
+    """Label-specific word 3-grams found in more than `share` of the label's sentences.
+
+    Specific means at least three times as common among the label's sentences as among
+    the others, so that phrases of ordinary news prose ("the ministry said") do not count.
+    """
+    grams = [set(zip(*(skeleton(t).split()[k:] for k in range(3)), strict=False)) for t in texts]
+    inside = [g for g, ls in zip(grams, labels, strict=True) if label in ls]
+    outside = [g for g, ls in zip(grams, labels, strict=True) if label not in ls]
+    if not inside:
+        return []
+    cin = Counter(x for g in inside for x in g)
+    cout = Counter(x for g in outside for x in g)
+    found = []
+    for gram, c in cin.most_common(50):
+        fraction = c / len(inside)
+        specificity = fraction / ((cout[gram] + 1) / (len(outside) + 1))
+        if c >= 3 and fraction > share and specificity > 3:
+            found.append((" ".join(gram), c, fraction))
+    return found
+
+
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    return np.array([len(t.split()) for t in texts])
