@@ -58,7 +58,7 @@ KNOWN_DESCRIPTIONS = {
     "official_denial": "An official or institutional actor denies, rejects or dismisses an "
     "accusation, report, claim or responsibility.",
 }
-C_GRID = (1.0, 4.0, 16.0)
+C_GRID = (16.0, 32.0, 64.0)
 PARAPHRASE_SIMILARITY = 0.5
 
 
