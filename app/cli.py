@@ -94,6 +94,46 @@ def _documents(path: Path, rejects: IO[str]) -> Iterator[tuple[str, str]]:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    engine = args.engine or ("local" if args.out.suffix == ".jsonl" else "dask")
+    if engine == "dask":
+        return _batch_dask(args)
+    if len(args.inputs) != 1 or args.inputs[0].suffix != ".jsonl":
+        raise SystemExit(
+            "framing: the local engine reads one .jsonl file; use --engine dask "
+            "(with a folder as --out) for globs, CSV or Parquet"
+        )
+    args.input = args.inputs[0]
+    if not args.input.is_file():
+        raise SystemExit(f"framing: no such file: {args.input}")
+    return _batch_local(args)
+
+
+def _batch_dask(args: argparse.Namespace) -> int:
+    from app.archive import run
+    from app.model import ModelLoadError
+    from app.settings import get_settings
+
+    try:
+        summary = run(
+            [str(p) for p in args.inputs],
+            args.out,
+            args.model_dir or get_settings().model_dir,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            partition_size=args.partition_size,
+            progress=not args.quiet,
+        )
+    except (FileNotFoundError, ValueError, ModelLoadError) as exc:
+        raise SystemExit(f"framing: {exc}") from None
+    print(json.dumps(summary, indent=2))
+    rejects = args.out / "rejects.jsonl"
+    for line in rejects.read_text(encoding="utf-8").splitlines()[:20]:
+        r = json.loads(line)
+        print(f"framing: {r['file']}:{r['line']}: {r['reason']}", file=sys.stderr)
+    return 1 if summary["rejects"] and args.strict else 0
+
+
+def _batch_local(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from app.classify import classify_texts
@@ -197,10 +237,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     classify.add_argument("--explain", action="store_true", help="add evidence (with --json)")
     classify.set_defaults(func=_classify)
 
-    batch = commands.add_parser("batch", help="classify a JSONL file of {id, text} documents")
-    batch.add_argument("input", type=Path, metavar="IN.jsonl")
-    batch.add_argument("--out", type=Path, required=True, metavar="OUT.jsonl")
-    batch.add_argument("--rejects", type=Path, help="where bad lines go (default OUT.rejects)")
+    batch = commands.add_parser(
+        "batch",
+        help="classify documents ({id, text}): one JSONL file to JSONL here, or files, globs, "
+        "CSV and Parquet to a folder of Parquet parts on Dask",
+    )
+    batch.add_argument(
+        "inputs",
+        type=Path,
+        nargs="+",
+        metavar="INPUT",
+        help="IN.jsonl, or (Dask) files or quoted globs of .jsonl/.csv/.parquet",
+    )
+    batch.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="OUT.jsonl (local engine) or a folder for Parquet parts (Dask)",
+    )
+    batch.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        help="default: local for a .jsonl --out, dask otherwise",
+    )
+    batch.add_argument(
+        "--scheduler",
+        help="Dask scheduler address, e.g. tcp://HOST:8786 "
+        "(default: a local cluster with one worker process per core)",
+    )
+    batch.add_argument("--workers", type=int, help="local cluster worker processes")
+    batch.add_argument(
+        "--partition-size",
+        type=int,
+        default=2_000,
+        help="documents per Dask partition (default 2000)",
+    )
+    batch.add_argument(
+        "--rejects", type=Path, help="local engine: where bad lines go (default OUT.rejects)"
+    )
     batch.add_argument("--explain", action="store_true", help="add evidence to each sentence")
     batch.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -221,8 +296,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "classify" and args.explain and not args.json:
         parser.error("--explain needs --json")
-    if args.command == "batch" and not args.input.is_file():
-        parser.error(f"no such file: {args.input}")
     result: int = args.func(args)
     return result
 

@@ -1,0 +1,290 @@
+"""Classifying archives on Dask: partitioned input, Parquet output, resumable runs.
+
+Each partition is a stretch of lines (or rows) of one input file. A task reads its
+stretch, classifies it and writes `part-ID.parquet` atomically (to a temporary name,
+then renamed), so a rerun skips what is written and a task that Dask retries after a
+worker died never writes a document twice. The model's files travel to each worker
+once (scattered with broadcast) and are loaded there once, after their hash is checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from app.classify import classify_texts
+from app.model import MANIFEST_FILE, MODEL_FILE, FramingModel, load_model
+
+SUMMARY_FILE = "_summary.json"
+REJECTS_FILE = "rejects.jsonl"
+INPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Rows [start, stop) of one input file (lines for JSONL and CSV, rows for Parquet)."""
+
+    id: str
+    path: str
+    start: int
+    stop: int
+
+
+def input_files(patterns: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for pattern in patterns:
+        matched = sorted(glob.glob(pattern)) or ([pattern] if Path(pattern).is_file() else [])
+        if not matched:
+            raise FileNotFoundError(f"no input file matches {pattern!r}")
+        files.extend(Path(p) for p in matched)
+    bad = [str(f) for f in files if f.suffix not in INPUT_SUFFIXES]
+    if bad:
+        raise ValueError(f"inputs must be .jsonl, .csv or .parquet files: {bad}")
+    return files
+
+
+def _row_count(path: Path) -> int:
+    if path.suffix == ".parquet":
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    with path.open("rb") as f:
+        lines = sum(1 for _ in f)
+    return lines - 1 if path.suffix == ".csv" else lines  # a CSV's header is no document
+
+
+def plan(files: list[Path], partition_size: int) -> list[Partition]:
+    """Partitions of at most `partition_size` documents, named after file and position."""
+    parts = []
+    for i, path in enumerate(files):
+        rows = _row_count(path)
+        for k, start in enumerate(range(0, rows, partition_size)):
+            parts.append(
+                Partition(f"{i:04d}-{k:06d}", str(path), start, min(rows, start + partition_size))
+            )
+    return parts
+
+
+def _documents(part: Partition) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """Good (id, text) pairs of a partition and its rejects (file, line, reason)."""
+    path = Path(part.path)
+    good: list[tuple[str, str]] = []
+    rejects: list[dict[str, Any]] = []
+    rows: list[tuple[int, Any]] = []
+    if path.suffix == ".parquet":
+        table = pq.read_table(path).slice(part.start, part.stop - part.start).to_pylist()
+        rows = [(part.start + k + 1, row) for k, row in enumerate(table)]
+    elif path.suffix == ".csv":
+        with path.open(encoding="utf-8", errors="replace", newline="") as f:
+            reader = csv.DictReader(f)
+            for k, row in enumerate(reader):
+                if part.start <= k < part.stop:
+                    rows.append((reader.line_num, row))
+                elif k >= part.stop:
+                    break
+    else:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for n, line in enumerate(f):
+                if n >= part.stop:
+                    break
+                if n >= part.start:
+                    try:
+                        rows.append((n + 1, json.loads(line) if line.strip() else None))
+                    except json.JSONDecodeError as exc:
+                        rows.append((n + 1, f"not valid JSON: {exc.msg}"))
+    for line_no, row in rows:
+        reason = None
+        if row is None:
+            continue
+        if isinstance(row, str):
+            reason = row
+        elif not isinstance(row, dict):
+            reason = "not an object"
+        elif not isinstance(row.get("text"), str) or not row["text"].strip():
+            reason = "'text' must be a non-empty string"
+        elif row.get("id") in (None, ""):
+            reason = "'id' is missing"
+        if reason:
+            rejects.append({"file": part.path, "line": line_no, "reason": reason})
+        else:
+            good.append((str(row["id"]), row["text"]))
+    return good, rejects
+
+
+_loaded: dict[str, FramingModel] = {}
+
+
+def model_from_blob(blob: dict[str, bytes]) -> FramingModel:
+    """The model in these files, loaded once per process and checked like any model."""
+    key = hashlib.sha256(blob[MODEL_FILE]).hexdigest()
+    if key not in _loaded:
+        with tempfile.TemporaryDirectory(prefix="framing-model-") as tmp:
+            for name, data in blob.items():
+                Path(tmp, name).write_bytes(data)
+            _loaded[key] = load_model(Path(tmp))
+    return _loaded[key]
+
+
+def model_blob(model_dir: Path) -> dict[str, bytes]:
+    load_model(model_dir)  # refuse a bad model before shipping it anywhere
+    return {name: (model_dir / name).read_bytes() for name in (MODEL_FILE, MANIFEST_FILE)}
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(tmp)
+    tmp.replace(path)
+
+
+def process(part: Partition, blob: dict[str, bytes], out_dir: str) -> dict[str, Any]:
+    """Classify one partition and write its Parquet part; its counts for the summary."""
+    model = model_from_blob(blob)
+    docs, rejects = _documents(part)
+    results = classify_texts(model, [text for _, text in docs]) if docs else []
+    columns: dict[str, list[Any]] = {
+        "document_id": [],
+        "sentence_index": [],
+        "start": [],
+        "end": [],
+        "text": [],
+        "labels": [],
+        **{f"score_{label}": [] for label in model.labels},
+    }
+    counts: Counter[str] = Counter()
+    for (doc_id, _), (sentences, summary) in zip(docs, results, strict=True):
+        counts.update({k: v for k, v in summary.counts.items() if v})
+        for s in sentences:
+            columns["document_id"].append(doc_id)
+            columns["sentence_index"].append(s.index)
+            columns["start"].append(s.start)
+            columns["end"].append(s.end)
+            columns["text"].append(s.text)
+            columns["labels"].append(s.labels)
+            for label in model.labels:
+                columns[f"score_{label}"].append(s.scores[label])
+    schema = pa.schema(
+        [
+            ("document_id", pa.string()),
+            ("sentence_index", pa.int32()),
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+            ("text", pa.string()),
+            ("labels", pa.list_(pa.string())),
+            *[(f"score_{label}", pa.float64()) for label in model.labels],
+        ]
+    )
+    table = pa.table(columns, schema=schema)
+    out = Path(out_dir)
+    if rejects:
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rejects)
+        _write_atomic(out / f"rejects-{part.id}.jsonl", lambda p: p.write_text(text))
+    _write_atomic(out / f"part-{part.id}.parquet", lambda p: pq.write_table(table, p))
+    return {
+        "partition": part.id,
+        "documents": len(docs),
+        "sentences": table.num_rows,
+        "labels": dict(counts),
+        "rejects": len(rejects),
+        "model": model.version,
+    }
+
+
+def part_stats(out_dir: Path, part: Partition) -> dict[str, Any]:
+    """Counts of a partition written by an earlier run (for a resumed run's summary)."""
+    table = pq.read_table(out_dir / f"part-{part.id}.parquet", columns=["document_id", "labels"])
+    counts: Counter[str] = Counter()
+    for labels in table.column("labels").to_pylist():
+        counts.update(labels)
+    rejects_path = out_dir / f"rejects-{part.id}.jsonl"
+    rejects = len(rejects_path.read_text().splitlines()) if rejects_path.exists() else 0
+    return {
+        "partition": part.id,
+        "documents": len(set(table.column("document_id").to_pylist())),
+        "sentences": table.num_rows,
+        "labels": dict(counts),
+        "rejects": rejects,
+        "skipped": True,
+    }
+
+
+def run(
+    inputs: list[str],
+    out_dir: Path,
+    model_dir: Path,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    partition_size: int = 2_000,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Classify every document of `inputs` into Parquet parts under `out_dir`."""
+    from dask.distributed import Client, LocalCluster, as_completed
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    files = input_files(inputs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts = plan(files, partition_size)
+    done = [p for p in parts if (out_dir / f"part-{p.id}.parquet").exists()]
+    todo = [p for p in parts if p not in done]
+    blob = model_blob(model_dir)
+    stats = [part_stats(out_dir, p) for p in done]
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        if todo:
+            shared = client.scatter(blob, broadcast=True)
+            futures = [
+                client.submit(
+                    process, p, shared, str(out_dir), key=f"framing-{p.id}", retries=3, pure=False
+                )
+                for p in todo
+            ]
+            with tqdm(
+                total=len(todo), unit="part", disable=not progress, desc="classifying"
+            ) as bar:
+                for future in as_completed(futures):
+                    stats.append(future.result())
+                    bar.update(1)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    rejects = sorted(out_dir.glob("rejects-*.jsonl"))
+    with (out_dir / REJECTS_FILE).open("w", encoding="utf-8") as f:
+        for path in rejects:
+            f.write(path.read_text(encoding="utf-8"))
+    labels: Counter[str] = Counter()
+    for s in stats:
+        labels.update(s["labels"])
+    summary = {
+        "inputs": [str(f) for f in files],
+        "partitions": len(parts),
+        "partitions_skipped": len(done),
+        "documents": sum(s["documents"] for s in stats),
+        "sentences": sum(s["sentences"] for s in stats),
+        "labels": dict(sorted(labels.items())),
+        "rejects": sum(s["rejects"] for s in stats),
+        "seconds": round(time.perf_counter() - started, 2),
+        "model": json.loads(blob[MANIFEST_FILE])["version"],
+    }
+    (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
+    return summary

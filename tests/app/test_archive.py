@@ -1,0 +1,169 @@
+"""Archive runs on a real Dask LocalCluster with two worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from app.archive import run
+from app.classify import classify_texts
+from app.model import load_model
+
+distributed = pytest.importorskip("dask.distributed")
+
+TEXTS = [
+    "The ministry denied any involvement in the strike. Rain is expected in the north tomorrow.",
+    "Officials blamed foreign agents for the riots.\n\nOnly a handful of minor injuries were "
+    "reported.",
+    "The council approved the budget on Monday.",
+]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as c:
+        yield c.scheduler_address
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with (folder / "a.jsonl").open("w") as f:
+        for i in range(300):
+            f.write(json.dumps({"id": f"a{i}", "text": TEXTS[i % 3]}) + "\n")
+        f.write("{broken\n")
+    with (folder / "b.csv").open("w") as f:
+        f.write("id,text\n")
+        for i in range(100):
+            f.write(f'b{i},"{TEXTS[(i + 1) % 3]}"\n'.replace("\n\n", " "))
+    return folder
+
+
+def read_rows(out: Path) -> list[tuple]:
+    table = pq.read_table(sorted(out.glob("part-*.parquet")))
+    rows = table.to_pylist()
+    return sorted(
+        (
+            r["document_id"],
+            r["sentence_index"],
+            r["start"],
+            r["end"],
+            r["text"],
+            tuple(r["labels"]),
+            r["score_official_denial"],
+        )
+        for r in rows
+    )
+
+
+def expected_rows(model_dir: Path, inputs: Path) -> list[tuple]:
+    model = load_model(model_dir)
+    docs = [(f"a{i}", TEXTS[i % 3]) for i in range(300)]
+    docs += [(f"b{i}", TEXTS[(i + 1) % 3].replace("\n\n", " ")) for i in range(100)]
+    rows = []
+    for (doc_id, _), (sentences, _) in zip(
+        docs, classify_texts(model, [t for _, t in docs]), strict=True
+    ):
+        rows += [
+            (doc_id, s.index, s.start, s.end, s.text, tuple(s.labels), s.scores["official_denial"])
+            for s in sentences
+        ]
+    return sorted(rows)
+
+
+def test_output_equals_in_process_classifier(
+    cluster: str, inputs: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    summary = run(
+        [str(inputs / "*.jsonl"), str(inputs / "b.csv")],
+        out,
+        tiny_model_dir,
+        scheduler=cluster,
+        partition_size=50,
+        progress=False,
+    )
+    rows = read_rows(out)
+    assert rows == expected_rows(tiny_model_dir, inputs)
+    assert summary["documents"] == 400
+    assert summary["sentences"] == len(rows)
+    assert summary["rejects"] == 1
+    reject = json.loads((out / "rejects.jsonl").read_text())
+    assert reject["line"] == 301 and reject["file"].endswith("a.jsonl")
+    assert sum(summary["labels"].values()) == sum(len(r[5]) for r in rows)
+    assert json.loads((out / "_summary.json").read_text()) == summary
+
+
+def test_resume_skips_written_partitions(
+    cluster: str, inputs: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = run(
+        [str(inputs / "a.jsonl")],
+        out,
+        tiny_model_dir,
+        scheduler=cluster,
+        partition_size=50,
+        progress=False,
+    )
+    before = read_rows(out)
+    parts = sorted(out.glob("part-*.parquet"))
+    for lost in parts[1:3]:  # as if the run had been interrupted before these
+        lost.unlink()
+    (out / ".part-0000-000004.parquet.123.tmp").write_bytes(b"half-written")
+    second = run(
+        [str(inputs / "a.jsonl")],
+        out,
+        tiny_model_dir,
+        scheduler=cluster,
+        partition_size=50,
+        progress=False,
+    )
+    assert second["partitions_skipped"] == len(parts) - 2
+    assert read_rows(out) == before
+    for key in ("documents", "sentences", "labels", "rejects"):
+        assert second[key] == first[key], key
+
+
+def test_worker_killed_mid_run_changes_nothing(
+    cluster: str, inputs: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    client = distributed.Client(cluster)
+    pids = list(client.run(os.getpid).values())
+    client.close()
+    written_at_kill: list[int] = []
+
+    def kill_when_started() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list(out.glob("part-*.parquet")):
+            time.sleep(0.005)
+        os.kill(pids[0], signal.SIGKILL)
+        written_at_kill.append(len(list(out.glob("part-*.parquet"))))
+
+    killer = threading.Thread(target=kill_when_started)
+    killer.start()
+    summary = run(
+        [str(inputs / "*.jsonl"), str(inputs / "b.csv")],
+        out,
+        tiny_model_dir,
+        scheduler=cluster,
+        partition_size=10,
+        progress=False,
+    )
+    killer.join()
+    assert written_at_kill and written_at_kill[0] < 41, "the worker died mid-run"
+    assert len(list(out.glob("part-*.parquet"))) == 41
+    assert read_rows(out) == expected_rows(tiny_model_dir, inputs)
+    assert summary["documents"] == 400
