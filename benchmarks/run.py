@@ -21,7 +21,7 @@ import sklearn
 from app.model import MODEL_FILE, load_model
 from app.segment import split_sentences
 from app.settings import get_settings
-from benchmarks import http, inprocess
+from benchmarks import archive, http, inprocess
 from training.data import load_examples
 from training.train import DEFAULT_DATA, label_matrix
 
@@ -148,6 +148,32 @@ def render(result: dict[str, Any]) -> str:
             f"start; resident memory per worker after the load: "
             f"{', '.join(f'{x} MB' for x in row['rss_mb'])}."
         )
+    ar = result.get("archive")
+    if ar:
+        plain = ar["rows"][0]["documents_per_s"]
+        one = next(
+            (r for r in ar["rows"] if r["engine"].startswith("dask") and r["workers"] == 1), None
+        )
+        lines += [
+            "",
+            f"## Archives on Dask ({ar['documents']:,} documents of 2-5 sentences, partitions of "
+            f"{ar['partition_size']:,})",
+            "",
+            "| engine | workers | seconds | documents/s | vs plain loop | vs 1 Dask worker |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in ar["rows"]:
+            vs_one = (
+                f"{r['documents_per_s'] / one['documents_per_s']:.2f}x"
+                if (one and r["engine"].startswith("dask"))
+                else ""
+            )
+            lines.append(
+                f"| {r['engine']} | {r['workers']} | {r['seconds']:.1f} | "
+                f"{r['documents_per_s']:,.0f} | {r['documents_per_s'] / plain:.2f}x | "
+                f"{vs_one} |"
+            )
+        lines += ["", "Dask times include starting the local cluster and shipping the model."]
     return "\n".join(lines) + "\n"
 
 
@@ -159,7 +185,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seconds", type=float, default=5.0, help="per HTTP cell")
     parser.add_argument("--client", choices=["wrk", "httpx"], default=None)
+    parser.add_argument(
+        "--archive-documents",
+        type=int,
+        default=None,
+        help="documents for the Dask archive run (default 100,000; 0 skips)",
+    )
     args = parser.parse_args(argv)
+    if args.archive_documents is None:
+        args.archive_documents = 400 if args.quick else 100_000
     model_dir = args.model_dir or get_settings().model_dir
     model = load_model(model_dir)
     examples = load_examples([args.data])
@@ -193,8 +227,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     finally:
         os.unlink(f.name)
+    archive_result = None
+    if args.archive_documents:
+        print(f"archive ({args.archive_documents} documents) ...", file=sys.stderr)
+        archive_result = archive.bench(
+            texts,
+            model_dir,
+            documents=args.archive_documents,
+            partition_size=max(50, args.archive_documents // 40),
+        )
     result = {
         "date": time.strftime("%Y-%m-%d"),
+        "archive": archive_result,
         "machine": machine(),
         "model_version": model.version,
         "inprocess": ip,
