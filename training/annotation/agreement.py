@@ -40,10 +40,20 @@ def main(batches: list[str]) -> int:
             for k, row in p1.items():
                 a, b = sorted(row["labels"]), sorted(p2[k]["labels"])
                 if a != b:
-                    f.write(json.dumps({"id": k, "text": row["text"], "pass1": a, "pass2": b},
-                                       ensure_ascii=False) + "\n")
+                    f.write(
+                        json.dumps(
+                            {"id": k, "text": row["text"], "pass1": a, "pass2": b},
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
     ids = sorted(first)
-    result: dict[str, Any] = {"sentences": len(ids), "batches": batches, "kappa": {}, "exact_match": 0.0}
+    result: dict[str, Any] = {
+        "sentences": len(ids),
+        "batches": batches,
+        "kappa": {},
+        "exact_match": 0.0,
+    }
     for label in LABELS:
         a = [label in first[k]["labels"] for k in ids]
         b = [label in second[k]["labels"] for k in ids]

@@ -68,8 +68,10 @@ def main(batches: list[str]) -> int:
             for r in kept:
                 if r["batch"] == batch:
                     f.write(json.dumps({k: r[k] for k in FIELDS}, ensure_ascii=False) + "\n")
-    print(f"{len(kept)} sentences written to {OUT}; {len(drop)} duplicates dropped; "
-          f"{changed} labels changed by adjudication")
+    print(
+        f"{len(kept)} sentences written to {OUT}; {len(drop)} duplicates dropped; "
+        f"{changed} labels changed by adjudication"
+    )
     return 0
 
 
