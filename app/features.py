@@ -35,8 +35,8 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        word_ngrams: tuple[int, int] = (1, 2),
-        char_ngrams: tuple[int, int] = (2, 5),
+        word_ngrams: tuple[int, int] = (1, 3),
+        char_ngrams: tuple[int, int] = (1, 6),
         n_word_features: int = 2**18,
         n_char_features: int = 2**19,
         cache_size: int = 50_000,

@@ -24,6 +24,7 @@ from typing import Any
 import joblib
 import numpy as np
 import sklearn
+from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
@@ -58,8 +59,9 @@ KNOWN_DESCRIPTIONS = {
     "official_denial": "An official or institutional actor denies, rejects or dismisses an "
     "accusation, report, claim or responsibility.",
 }
-C_GRID = (16.0, 32.0, 64.0)
+C_GRID = (32.0, 64.0, 128.0)
 PARAPHRASE_SIMILARITY = 0.5
+N_JOBS = -1  # folds run on all cores
 
 
 def log(message: str) -> None:
@@ -67,8 +69,8 @@ def log(message: str) -> None:
 
 
 def build_pipeline(c: float = 4.0, seed: int = 0) -> Pipeline:
-    """Hashed word 1-2 grams and char_wb 2-5 grams, TF-IDF, one-vs-rest logistic regression."""
-    features = HashedNgrams(word_ngrams=(1, 2), char_ngrams=(2, 5))
+    """Hashed word 1-3 grams and char_wb 1-6 grams, TF-IDF, one-vs-rest logistic regression."""
+    features = HashedNgrams(word_ngrams=(1, 3), char_ngrams=(1, 6))
     classifier = OneVsRestClassifier(
         LogisticRegression(C=c, class_weight="balanced", solver="liblinear", random_state=seed)
     )
@@ -101,7 +103,7 @@ def labelset_keys(y: np.ndarray) -> np.ndarray:
     return np.array(["".join(map(str, row)) for row in y])
 
 
-def test_split(y: np.ndarray, groups: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def holdout_split(y: np.ndarray, groups: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A fifth of the data as test set, stratified by label set, grouped by paraphrase."""
     splitter = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
     train, test = next(splitter.split(np.zeros(len(y)), labelset_keys(y), groups))
@@ -114,13 +116,39 @@ def fit_head(x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int) -> Pipeli
     return head.fit(x, y)
 
 
+def _fit_and_score(
+    x: sparse.csr_matrix, y: np.ndarray, train: np.ndarray, held: np.ndarray, c: float, seed: int
+) -> np.ndarray:
+    return np.asarray(fit_head(x[train], y[train], c, seed).predict_proba(x[held]))
+
+
+def fold_scores(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    c: float,
+    seed: int,
+    what: str,
+) -> list[np.ndarray]:
+    """Fit on each split's first part and score its second, on all cores, in order."""
+    jobs = (delayed(_fit_and_score)(x, y, train, held, c, seed) for train, held in splits)
+    results = []
+    for i, scores in enumerate(Parallel(n_jobs=N_JOBS, return_as="generator")(jobs), 1):
+        results.append(scores)
+        log(f"  {what} {i}/{len(splits)}")
+    return results
+
+
 def out_of_fold(
     x: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray, c: float, folds: int, seed: int
 ) -> np.ndarray:
     scores = np.zeros(y.shape, dtype=float)
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, val in splitter.split(x, labelset_keys(y), groups):
-        scores[val] = fit_head(x[train], y[train], c, seed).predict_proba(x[val])
+    splits = list(splitter.split(x, labelset_keys(y), groups))
+    for (_, val), fold in zip(
+        splits, fold_scores(x, y, splits, c, seed, f"C={c:g} fold"), strict=True
+    ):
+        scores[val] = fold
     return scores
 
 
@@ -173,10 +201,11 @@ def leave_one_domain_out(
     """Train without each domain in turn and score it; pooled and per-domain figures."""
     pred = np.zeros(y.shape, dtype=int)
     names = sorted(set(domains))
+    splits = [(np.flatnonzero(domains != d), np.flatnonzero(domains == d)) for d in names]
     per_domain: dict[str, float] = {}
-    for i, domain in enumerate(names, 1):
+    all_scores = fold_scores(x, y, splits, c, seed, "leave-one-domain-out")
+    for domain, scores in zip(names, all_scores, strict=True):
         held = domains == domain
-        scores = fit_head(x[~held], y[~held], c, seed).predict_proba(x[held])
         pred[held] = scores >= thresholds
         per_domain[domain] = round(
             float(
@@ -186,7 +215,6 @@ def leave_one_domain_out(
             ),
             4,
         )
-        log(f"  leave-one-domain-out {i}/{len(names)}: {domain} macro-F1 {per_domain[domain]:.3f}")
     return {"pooled": metrics(y, pred, labels), "per_domain_macro_f1": per_domain}
 
 
@@ -258,7 +286,7 @@ def train(
 
     log("grouping near-paraphrases ...")
     groups = paraphrase_groups(texts)
-    train_idx, test_idx = test_split(y, groups, seed)
+    train_idx, test_idx = holdout_split(y, groups, seed)
     log(f"train {len(train_idx)}, test {len(test_idx)}")
 
     log("hashing features ...")
@@ -320,7 +348,7 @@ def train(
             "seed": seed,
             "cv": cv,
             "c_grid": list(C_GRID),
-            "features": "hashed word 1-2 grams + char_wb 2-5 grams, TF-IDF",
+            "features": "hashed word 1-3 grams + char_wb 1-6 grams, TF-IDF",
             "classifier": "one-vs-rest logistic regression (liblinear, balanced)",
         },
         "metrics": evaluation,

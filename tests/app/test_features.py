@@ -22,7 +22,7 @@ TEXTS = [t for t, _ in TINY] + [
 ]
 
 
-def reference(word=(1, 2), chars=(2, 5), nw=2**18, nc=2**19) -> FeatureUnion:  # type: ignore[no-untyped-def]
+def reference(word=(1, 3), chars=(1, 6), nw=2**18, nc=2**19) -> FeatureUnion:  # type: ignore[no-untyped-def]
     return FeatureUnion(
         [
             (

@@ -12,7 +12,7 @@ import pytest
 
 from training.data import DATA_SUFFIXES, Example, load_examples
 from training.quality import cue_phrases, near_duplicates, repeated_skeletons, word_counts
-from training.train import DEFAULT_DATA, label_matrix, paraphrase_groups, test_split
+from training.train import DEFAULT_DATA, holdout_split, label_matrix, paraphrase_groups
 
 LABELS = ["blame_attribution", "downplaying", "official_denial"]
 FIELDS = {"id", "text", "labels", "domain", "register", "kind"}
@@ -90,7 +90,7 @@ def test_no_leakage_between_train_and_test() -> None:
     rows = corpus()
     y = label_matrix(rows, LABELS)
     groups = paraphrase_groups(texts())
-    train, test = test_split(y, groups, seed=13)
+    train, test = holdout_split(y, groups, seed=13)
     assert not set(train) & set(test)
     assert not set(groups[train]) & set(groups[test]), "a paraphrase group straddles the split"
     both = np.concatenate([train, test])
