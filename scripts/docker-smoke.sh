@@ -49,7 +49,7 @@ fi
 
 echo "== building the image"
 started=$(date +%s)
-pm build --network=host \
+pm build --network=host --format docker \
   -v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/host-ca.crt:ro \
   --build-arg PIP_CERT=/etc/ssl/host-ca.crt \
   --build-arg BASE_IMAGE="$BASE" -t "$IMAGE" -f Dockerfile . >/dev/null

@@ -50,6 +50,20 @@ def inputs(tmp_path: Path) -> Path:
     return folder
 
 
+def run_both_files(
+    cluster: str, inputs: Path, out: Path, model_dir: Path, partition_size: int
+) -> dict:
+    """The JSONL file by glob and the CSV file by name, on the shared cluster."""
+    return run(
+        [str(inputs / "*.jsonl"), str(inputs / "b.csv")],
+        out,
+        model_dir,
+        scheduler=cluster,
+        partition_size=partition_size,
+        progress=False,
+    )
+
+
 def read_rows(out: Path) -> list[tuple]:
     table = pq.read_table(sorted(out.glob("part-*.parquet")))
     rows = table.to_pylist()
@@ -86,14 +100,7 @@ def test_output_equals_in_process_classifier(
     cluster: str, inputs: Path, tiny_model_dir: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    summary = run(
-        [str(inputs / "*.jsonl"), str(inputs / "b.csv")],
-        out,
-        tiny_model_dir,
-        scheduler=cluster,
-        partition_size=50,
-        progress=False,
-    )
+    summary = run_both_files(cluster, inputs, out, tiny_model_dir, partition_size=50)
     rows = read_rows(out)
     assert rows == expected_rows(tiny_model_dir, inputs)
     assert summary["documents"] == 400
@@ -154,14 +161,7 @@ def test_worker_killed_mid_run_changes_nothing(
 
     killer = threading.Thread(target=kill_when_started)
     killer.start()
-    summary = run(
-        [str(inputs / "*.jsonl"), str(inputs / "b.csv")],
-        out,
-        tiny_model_dir,
-        scheduler=cluster,
-        partition_size=10,
-        progress=False,
-    )
+    summary = run_both_files(cluster, inputs, out, tiny_model_dir, partition_size=10)
     killer.join()
     assert written_at_kill and written_at_kill[0] < 41, "the worker died mid-run"
     assert len(list(out.glob("part-*.parquet"))) == 41
