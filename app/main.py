@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import anyio
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.model = None
     app.state.metrics = Metrics()
     app.state.reload_lock = asyncio.Lock()
+    app.state.classify_limiter = anyio.CapacityLimiter(settings.classify_threads)
     app.state.reload_tasks = set()
     install_problem_handlers(app)
     app.include_router(router)

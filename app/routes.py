@@ -7,16 +7,16 @@ import secrets
 import signal
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 
 from app.bodies import read_body
 from app.classify import classify_texts
 from app.deps import ModelDep, SettingsDep
 from app.lifecycle import reload_model
-from app.model import ModelLoadError
+from app.model import FramingModel, ModelLoadError
 from app.observability import Metrics
 from app.problems import ProblemError
 from app.schemas import (
@@ -32,7 +32,9 @@ from app.schemas import (
     ModelRef,
     Problem,
     ReloadResponse,
+    Sentence,
     Status,
+    Summary,
 )
 
 router = APIRouter()
@@ -64,6 +66,16 @@ def request_body(schema_name: str, plain_text: bool) -> dict[str, Any]:
 
 def _model_ref(model: ModelDep) -> ModelRef:
     return ModelRef(name=model.manifest.name, version=model.version)
+
+
+async def _classify_off_loop(
+    request: Request, model: FramingModel, texts: list[str], explain: bool
+) -> list[tuple[list[Sentence], Summary]]:
+    """Classify in a worker thread, a few at a time: the work is CPU-bound and holds the
+    GIL, so more threads add memory, not speed."""
+    return await anyio.to_thread.run_sync(
+        classify_texts, model, texts, explain, limiter=request.app.state.classify_limiter
+    )
 
 
 def _count(request: Request, sentences: int, counts: dict[str, int]) -> None:
@@ -105,8 +117,8 @@ async def classify(
     """
     body = await read_body(request, ClassifyRequest, plain_text_field="text")
     _check_length(body.text, settings.max_text_chars, "The text")
-    [(sentences, summary)] = await run_in_threadpool(
-        classify_texts, model, [body.text], body.explain or explain
+    [(sentences, summary)] = await _classify_off_loop(
+        request, model, [body.text], body.explain or explain
     )
     _count(request, summary.sentences, summary.counts)
     return ClassifyResponse(
@@ -143,9 +155,7 @@ async def classify_batch(request: Request, model: ModelDep, settings: SettingsDe
             f"The batch holds {total} characters; the limit is {settings.max_batch_chars}. "
             "Split it into several requests.",
         )
-    results = await run_in_threadpool(
-        classify_texts, model, [doc.text for doc in docs], body.explain
-    )
+    results = await _classify_off_loop(request, model, [doc.text for doc in docs], body.explain)
     for _, summary in results:
         _count(request, summary.sentences, summary.counts)
     return BatchResponse(

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="Bearer token for POST /admin/reload; the route is off without one."
     )
+    classify_threads: int = Field(
+        2, gt=0, description="Requests classified at once per worker; more only wait."
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, gt=0, lt=65536)
     workers: int = Field(1, gt=0)
