@@ -46,7 +46,7 @@ from app.model import (
 from training.data import DataError, Example, fingerprint, load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT / "training" / "data"
+DEFAULT_DATA = ROOT / "training" / "data" / "en"
 DEFAULT_OUT = ROOT / "models"
 DEFAULT_REPORT = ROOT / "training" / "reports" / "latest.md"
 REAL_NEWS = ROOT.parent / "shared" / "eval" / "real-news.jsonl"

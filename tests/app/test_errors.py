@@ -129,3 +129,45 @@ def test_batch_limits(tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
         assert_problem(c.post("/classify/batch", json=empty), 422)
         no_id = {"documents": [{"text": "Hello."}]}
         assert_problem(c.post("/classify/batch", json=no_id), 422)
+
+
+def test_client_disconnect_is_no_server_error(client: TestClient) -> None:
+    """A client that goes away mid-body is logged as such, not as a 500."""
+    async def run() -> list[dict]:
+        messages: list[dict] = []
+        app = client.app
+        body_sent = False
+
+        async def receive() -> dict:
+            nonlocal body_sent
+            if not body_sent:
+                body_sent = True
+                return {"type": "http.request", "body": b'{"text": "par', "more_body": True}
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            messages.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/classify",
+            "raw_path": b"/classify",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json")],
+            "http_version": "1.1",
+            "scheme": "http",
+            "server": ("t", 80),
+            "client": ("c", 1),
+            "root_path": "",
+            "app": app,
+        }
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return messages
+
+    import anyio
+
+    messages = anyio.run(run)
+    starts = [m for m in messages if m["type"] == "http.response.start"]
+    assert starts and starts[0]["status"] == 499
+    assert 'status="499"' in client.get("/metrics").text

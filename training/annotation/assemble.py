@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from training.quality import near_duplicates, skeleton  # noqa: E402
 
-OUT = ROOT / "training" / "data"
+OUT = ROOT / "training" / "data" / "en"
 FIELDS = ("id", "text", "labels", "domain", "register", "kind")
 
 

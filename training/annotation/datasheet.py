@@ -23,7 +23,7 @@ def table(counter: Counter[str], title: str) -> list[str]:
 
 
 def main() -> int:
-    rows = load_examples([ROOT / "training" / "data"])
+    rows = load_examples([ROOT / "training" / "data" / "en"])
     agreement = json.loads((HERE / "agreement.json").read_text())
     labels = Counter(label for r in rows for label in r.labels)
     combos = Counter(" + ".join(r.labels) if r.labels else "(none)" for r in rows)
