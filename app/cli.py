@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -182,38 +181,17 @@ def _batch_local(args: argparse.Namespace) -> int:
     return 1 if rejected and args.strict else 0
 
 
-def _limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas: threads each growing their own arena made RSS creep."""
-    import ctypes
-    import ctypes.util
-    import os
-
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(arenas))  # for worker processes
-    libc_name = ctypes.util.find_library("c")
-    if libc_name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(libc_name).mallopt(-8, arenas)  # M_ARENA_MAX, for this process
-
-
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    _limit_malloc_arenas()
-
-    from app.observability import log_config
+    from app.server import serve
     from app.settings import get_settings
 
     settings = get_settings()
-    uvicorn.run(
+    serve(
         "app.main:create_app",
-        factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers or settings.workers,
         log_level=settings.log_level,
-        log_config=log_config(settings.log_level),
-        access_log=False,  # the app logs each request itself, without query strings
-        timeout_graceful_shutdown=30,
     )
     return 0
 

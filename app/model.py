@@ -76,10 +76,8 @@ class LinearScorer:
         self.sublinear = bool(tfidf.sublinear_tf)
         self.idf = np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None
         estimators = steps["clf"].estimators_
-        # Coefficients of hashed columns never seen in training are zero: keep them sparse.
-        self.weights = sparse.csr_matrix(
-            sparse.vstack([sparse.csr_matrix(e.coef_) for e in estimators]).T
-        )
+        coefs = [e.coef_.toarray() if sparse.issparse(e.coef_) else e.coef_ for e in estimators]
+        self.weights = np.ascontiguousarray(np.vstack(coefs).T, dtype=np.float64)
         self.intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
 
     @staticmethod
@@ -107,7 +105,7 @@ class LinearScorer:
         norms[norms == 0] = 1.0
         data = data / norms[row_of]
         normalised = sparse.csr_matrix((data, x.indices, x.indptr), shape=x.shape)
-        decision = (normalised @ self.weights).toarray() + self.intercepts
+        decision = normalised @ self.weights + self.intercepts
         return 1.0 / (1.0 + np.exp(-decision))
 
 
@@ -190,9 +188,9 @@ def load_model(model_dir: Path) -> FramingModel:
         )
     scorer = None
     if LinearScorer.supports(pipeline):
+        scorer = LinearScorer(pipeline)  # a dense copy of the weights, for speed
         for estimator in pipeline.named_steps["clf"].estimators_:
-            estimator.sparsify()  # the same predictions from a fraction of the memory
-        scorer = LinearScorer(pipeline)
+            estimator.sparsify()  # the pipeline's own copy: mostly zeros, kept sparse
     model = FramingModel(manifest=manifest, pipeline=pipeline, scorer=scorer)
     check_canaries(model)
     return model

@@ -9,6 +9,7 @@ sentence, a bullet or a headline line stands alone, and a break after a title su
 
 from __future__ import annotations
 
+import bisect
 import re
 from ctypes import byref, c_char_p, c_int, c_int32, create_string_buffer
 from typing import NamedTuple
@@ -149,13 +150,17 @@ def split_sentences(text: str) -> list[Span]:
     Every character that is not white space lies inside exactly one span.
     """
     out: list[Span] = []
+    if not text.strip():
+        return out
+    # Blingfire finds the ends, once for the whole text; the text between consecutive
+    # ends is a sentence, so nothing it might skip or normalise is ever lost.
+    ends = _sentence_ends(text)
     for block in _blocks(text):
-        chunk = text[block.start : block.end]
-        if not chunk.strip():
+        if not text[block.start : block.end].strip():
             continue
-        # Blingfire finds the ends; the text between consecutive ends is a sentence, so
-        # nothing it might skip or normalise is ever lost.
-        cuts = [block.start + end for end in _sentence_ends(chunk)[:-1]]
+        first = bisect.bisect_right(ends, block.start)
+        last = bisect.bisect_left(ends, block.end)
+        cuts = ends[first:last]
         start = block.start
         pending: Span | None = None
         for cut in [*cuts, block.end]:

@@ -72,25 +72,12 @@ def server(app: str, workers: int, env: dict[str, str]) -> Iterator[dict[str, An
     """Start uvicorn on a free loopback port; yield its url, pid and time to ready."""
     port = free_port()
     started = time.perf_counter()
+    # The same server set-up as `framing serve` (app/server.py), for either app.
+    code = (
+        f"from app.server import serve; serve({app!r}, '127.0.0.1', {port}, {workers}, 'warning')"
+    )
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-c", code], env={**os.environ, **env}, stdout=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:

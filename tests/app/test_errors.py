@@ -133,6 +133,7 @@ def test_batch_limits(tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
 
 def test_client_disconnect_is_no_server_error(client: TestClient) -> None:
     """A client that goes away mid-body is logged as such, not as a 500."""
+
     async def run() -> list[dict]:
         messages: list[dict] = []
         app = client.app

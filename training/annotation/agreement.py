@@ -1,6 +1,7 @@
 """Agreement between the writers' labels (pass 1) and the blind second pass (pass 2).
 
     python training/annotation/agreement.py b1 b2 ...
+    python training/annotation/agreement.py --dir training/annotation/ru ru1 ru2 ...
 
 For each batch: per-label Cohen's kappa before adjudication, and the disagreements
 written to pass2/BATCH.disagreements.jsonl for adjudication against the guide.
@@ -24,18 +25,18 @@ def read(path: Path) -> dict[str, dict]:
     return {r["id"]: r for r in map(json.loads, path.read_text().splitlines()) if r}
 
 
-def main(batches: list[str]) -> int:
+def main(batches: list[str], root: Path = HERE) -> int:
     first: dict[str, dict] = {}
     second: dict[str, dict] = {}
     for batch in batches:
-        p1, p2 = read(HERE / "pass1" / f"{batch}.jsonl"), read(HERE / "pass2" / f"{batch}.jsonl")
+        p1, p2 = read(root / "pass1" / f"{batch}.jsonl"), read(root / "pass2" / f"{batch}.jsonl")
         missing = set(p1) - set(p2)
         if missing:
             print(f"{batch}: pass 2 lacks {len(missing)} ids, e.g. {sorted(missing)[:3]}")
             return 1
         first.update(p1)
         second.update({k: p2[k] for k in p1})
-        out = HERE / "pass2" / f"{batch}.disagreements.jsonl"
+        out = root / "pass2" / f"{batch}.disagreements.jsonl"
         with out.open("w") as f:
             for k, row in p1.items():
                 a, b = sorted(row["labels"]), sorted(p2[k]["labels"])
@@ -61,10 +62,13 @@ def main(batches: list[str]) -> int:
     result["exact_match"] = round(
         sum(sorted(first[k]["labels"]) == sorted(second[k]["labels"]) for k in ids) / len(ids), 3
     )
-    (HERE / "agreement.json").write_text(json.dumps(result, indent=2) + "\n")
+    (root / "agreement.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    args = sys.argv[1:]
+    if args[:1] == ["--dir"]:
+        sys.exit(main(args[2:], Path(args[1]).resolve()))
+    sys.exit(main(args))
