@@ -94,6 +94,10 @@ class LinearScorer:
         )
 
     def scores(self, sentences: list[str]) -> np.ndarray:
+        return self.probabilities(self.features(sentences))
+
+    def features(self, sentences: list[str]) -> sparse.csr_matrix:
+        """Hashed n-gram counts turned into L2-normalised TF-IDF rows."""
         x = self.featurizer.transform(sentences)
         data = x.data
         if self.sublinear:
@@ -104,9 +108,12 @@ class LinearScorer:
         norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=x.shape[0]))
         norms[norms == 0] = 1.0
         data = data / norms[row_of]
-        normalised = sparse.csr_matrix((data, x.indices, x.indptr), shape=x.shape)
-        decision = normalised @ self.weights + self.intercepts
-        return 1.0 / (1.0 + np.exp(-decision))
+        return sparse.csr_matrix((data, x.indices, x.indptr), shape=x.shape)
+
+    def probabilities(self, x: sparse.csr_matrix) -> np.ndarray:
+        """Each label's logistic regression on TF-IDF rows."""
+        decision = x @ self.weights + self.intercepts
+        return np.asarray(1.0 / (1.0 + np.exp(-decision)))
 
 
 @dataclass(frozen=True)

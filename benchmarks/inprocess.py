@@ -61,12 +61,12 @@ def run(
     repeats: int = 5,
     min_seconds: float = 0.3,
 ) -> dict[str, Any]:
-    steps = model.pipeline.named_steps
+    scorer = model.scorer
+    if scorer is None:
+        raise ValueError("the benchmark needs a model served by the linear scorer")
     plain_features = baseline.named_steps["features"]
-    clf, plain_clf = steps["clf"], baseline.named_steps["clf"]
-
-    def featurize(batch: list[str]) -> Any:
-        return steps["tfidf"].transform(steps["hash"].transform(batch))
+    plain_clf = baseline.named_steps["clf"]
+    featurize = scorer.features
 
     rows: list[dict[str, Any]] = []
     for size in batches:
@@ -84,7 +84,7 @@ def run(
                 "batch": size,
                 "features": rate(featurize, batch),
                 "features_plain": rate(plain_features.transform, batch),
-                "predict": rate(clf.predict_proba, x_ours),
+                "predict": rate(scorer.probabilities, x_ours),
                 "predict_plain": rate(plain_clf.predict_proba, x_plain),
                 "pipeline": rate(model.scores, batch),
                 "pipeline_plain": rate(baseline.predict_proba, batch),
