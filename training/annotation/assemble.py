@@ -1,6 +1,7 @@
 """Build training/data/ from the writers' batches and the adjudicated disagreements.
 
     python training/annotation/assemble.py b1 b2 ...
+    python training/annotation/assemble.py --russian ru1 ru2 ...
 
 A sentence keeps its pass-1 labels where both passes agreed, and takes the adjudicated
 labels (pass2/BATCH.adjudicated.jsonl) where they did not. Near-duplicates and repeated
@@ -27,13 +28,13 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def main(batches: list[str]) -> int:
+def main(batches: list[str], root: Path = HERE, out_dir: Path = OUT, prefix: str = "en-") -> int:
     rows: list[dict] = []
     changed = 0
     for batch in batches:
-        first = read(HERE / "pass1" / f"{batch}.jsonl")
-        second = {r["id"]: r for r in read(HERE / "pass2" / f"{batch}.jsonl")}
-        decided = {r["id"]: r for r in read(HERE / "pass2" / f"{batch}.adjudicated.jsonl")}
+        first = read(root / "pass1" / f"{batch}.jsonl")
+        second = {r["id"]: r for r in read(root / "pass2" / f"{batch}.jsonl")}
+        decided = {r["id"]: r for r in read(root / "pass2" / f"{batch}.adjudicated.jsonl")}
         for row in first:
             if sorted(row["labels"]) != sorted(second[row["id"]]["labels"]):
                 if row["id"] not in decided:
@@ -62,9 +63,9 @@ def main(batches: list[str]) -> int:
         if i not in drop:
             drop.add(j)
     kept = [r for i, r in enumerate(rows) if i not in drop]
-    OUT.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     for batch in batches:
-        with (OUT / f"en-{batch}.jsonl").open("w", encoding="utf-8") as f:
+        with (out_dir / f"{prefix}{batch}.jsonl").open("w", encoding="utf-8") as f:
             for r in kept:
                 if r["batch"] == batch:
                     f.write(json.dumps({k: r[k] for k in FIELDS}, ensure_ascii=False) + "\n")
@@ -76,4 +77,7 @@ def main(batches: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    args = sys.argv[1:]
+    if args[:1] == ["--russian"]:  # the Russian batches, into training/data/ru
+        sys.exit(main(args[1:], HERE / "ru", OUT.parent / "ru", ""))
+    sys.exit(main(args))
