@@ -70,7 +70,7 @@ def main(batches: list[str], root: Path = HERE, out_dir: Path = OUT, prefix: str
                 if r["batch"] == batch:
                     f.write(json.dumps({k: r[k] for k in FIELDS}, ensure_ascii=False) + "\n")
     print(
-        f"{len(kept)} sentences written to {OUT}; {len(drop)} duplicates dropped; "
+        f"{len(kept)} sentences written to {out_dir}; {len(drop)} duplicates dropped; "
         f"{changed} labels changed by adjudication"
     )
     return 0
