@@ -18,8 +18,11 @@ def main() -> None:
     report = (ROOT / "training" / "reports" / "latest.md").read_text(encoding="utf-8")
     version = re.search(r"model (\S+)", report)
     sections = re.split(r"^## ", report, flags=re.M)[1:]
-    parts = [f"Model {version.group(1) if version else '?'}, from `training/reports/latest.md` "
-             "(written by `training/train.py`):", ""]
+    parts = [
+        f"Model {version.group(1) if version else '?'}, from `training/reports/latest.md` "
+        "(written by `training/train.py`):",
+        "",
+    ]
     for section in sections:
         title, _, body = section.partition("\n")
         table = [line for line in body.splitlines() if line.startswith("|")]

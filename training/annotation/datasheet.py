@@ -22,21 +22,35 @@ def table(counter: Counter[str], title: str) -> list[str]:
     return rows
 
 
-def main() -> int:
-    rows = load_examples([ROOT / "training" / "data" / "en"])
-    agreement = json.loads((HERE / "agreement.json").read_text())
+def main(language: str = "en") -> int:
+    russian = language == "ru"
+    notes = HERE / "ru" if russian else HERE
+    rows = load_examples([ROOT / "training" / "data" / language])
+    agreement = json.loads((notes / "agreement.json").read_text())
     labels = Counter(label for r in rows for label in r.labels)
     combos = Counter(" + ".join(r.labels) if r.labels else "(none)" for r in rows)
     kinds = Counter(r.kind for r in rows if not r.labels)
     words = sorted(len(r.text.split()) for r in rows)
     adjudicated = sum(
-        len((HERE / "pass2" / f"{b}.adjudicated.jsonl").read_text().splitlines())
+        len((notes / "pass2" / f"{b}.adjudicated.jsonl").read_text().splitlines())
         for b in agreement["batches"]
     )
     lines = [
-        "# Datasheet: the English framing corpus",
+        f"# Datasheet: the {'Russian' if russian else 'English'} framing corpus",
         "",
-        f"{len(rows)} English sentences, each labelled with zero or more of "
+        *(
+            [
+                "Written natively in Russian (not translated) for the Russian-language issue; "
+                "not yet used by the served model. Same guide, same process and same checks "
+                "as the English corpus (`../README.md`); writer brief "
+                "`training/annotation/ru/WRITER_BRIEF.md`.",
+                "",
+            ]
+            if russian
+            else ["The Russian corpus has its own datasheet: `ru/README.md`.", ""]
+        ),
+        f"{len(rows)} {'Russian' if russian else 'English'} sentences, each labelled with "
+        "zero or more of "
         "`blame_attribution`, `downplaying` and `official_denial` by the labelling guide "
         "(`../shared/labelling-guide.md`). One JSON object per line: `id`, `text`, "
         "`labels`, `domain`, `register`, and `kind` (`move` when labelled; for unlabelled "
@@ -122,9 +136,10 @@ def main() -> int:
         "- Domains are topics with invented events. Real actors (countries, ministries) "
         "appear as settings, and no sentence reports a real event as fact.",
     ]
-    (ROOT / "training" / "data" / "README.md").write_text("\n".join(lines) + "\n")
+    target = ROOT / "training" / "data" / ("ru/README.md" if russian else "README.md")
+    target.write_text("\n".join(lines) + "\n")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("ru" if sys.argv[1:] == ["--russian"] else "en"))
