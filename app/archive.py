@@ -24,8 +24,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from app.classify import classify_texts
-from app.model import MANIFEST_FILE, MODEL_FILE, FramingModel, load_model
+from app.classify import classify_texts, detect_each
+from app.language import Detection
+from app.model import MANIFEST_FILE, MODEL_FILE, ModelSet, load_models, model_folders
 
 SUMMARY_FILE = "_summary.json"
 REJECTS_FILE = "rejects.jsonl"
@@ -121,23 +122,33 @@ def _documents(part: Partition) -> tuple[list[tuple[str, str]], list[dict[str, A
     return good, rejects
 
 
-_loaded: dict[str, FramingModel] = {}
+_loaded: dict[str, ModelSet] = {}
 
 
-def model_from_blob(blob: dict[str, bytes]) -> FramingModel:
-    """The model in these files, loaded once per process and checked like any model."""
-    key = hashlib.sha256(blob[MODEL_FILE]).hexdigest()
+def model_from_blob(blob: dict[str, bytes]) -> ModelSet:
+    """The models in these files, loaded once per process and checked like any model."""
+    digest = hashlib.sha256()
+    for name in sorted(blob):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(blob[name]).digest())
+    key = digest.hexdigest()
     if key not in _loaded:
         with tempfile.TemporaryDirectory(prefix="framing-model-") as tmp:
             for name, data in blob.items():
-                Path(tmp, name).write_bytes(data)
-            _loaded[key] = load_model(Path(tmp))
+                path = Path(tmp, name)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            _loaded[key] = load_models(Path(tmp))
     return _loaded[key]
 
 
 def model_blob(model_dir: Path) -> dict[str, bytes]:
-    load_model(model_dir)  # refuse a bad model before shipping it anywhere
-    return {name: (model_dir / name).read_bytes() for name in (MODEL_FILE, MANIFEST_FILE)}
+    """The files of every language's model, by their path under `model_dir`."""
+    load_models(model_dir)  # refuse a bad model before shipping it anywhere
+    return {
+        str((folder / name).relative_to(model_dir)): (folder / name).read_bytes()
+        for folder in model_folders(model_dir)
+        for name in (MODEL_FILE, MANIFEST_FILE)
+    }
 
 
 def _write_atomic(path: Path, write: Any) -> None:
@@ -148,39 +159,53 @@ def _write_atomic(path: Path, write: Any) -> None:
 
 def process(part: Partition, blob: dict[str, bytes], out_dir: str) -> dict[str, Any]:
     """Classify one partition and write its Parquet part; its counts for the summary."""
-    model = model_from_blob(blob)
-    docs, rejects = _documents(part)
-    results = classify_texts(model, [text for _, text in docs]) if docs else []
+    models = model_from_blob(blob)
+    read, rejects = _documents(part)
+    docs: list[tuple[str, str]] = []
+    detections: list[Detection] = []
+    for (doc_id, text), found in zip(read, detect_each(models, [t for _, t in read]), strict=True):
+        if isinstance(found, Detection):
+            docs.append((doc_id, text))
+            detections.append(found)
+        else:
+            rejects.append({"file": part.path, "id": doc_id, "reason": str(found)})
+    results = classify_texts(models, [t for _, t in docs], languages=detections) if docs else []
     columns: dict[str, list[Any]] = {
         "document_id": [],
+        "document_language": [],
         "sentence_index": [],
+        "language": [],
         "start": [],
         "end": [],
         "text": [],
         "labels": [],
-        **{f"score_{label}": [] for label in model.labels},
+        **{f"score_{label}": [] for label in models.labels},
     }
     counts: Counter[str] = Counter()
-    for (doc_id, _), (sentences, summary) in zip(docs, results, strict=True):
+    for (doc_id, _), (sentences, summary, language) in zip(docs, results, strict=True):
         counts.update({k: v for k, v in summary.counts.items() if v})
         for s in sentences:
             columns["document_id"].append(doc_id)
+            columns["document_language"].append(language.code)
             columns["sentence_index"].append(s.index)
+            columns["language"].append(s.language)
             columns["start"].append(s.start)
             columns["end"].append(s.end)
             columns["text"].append(s.text)
             columns["labels"].append(s.labels)
-            for label in model.labels:
+            for label in models.labels:
                 columns[f"score_{label}"].append(s.scores[label])
     schema = pa.schema(
         [
             ("document_id", pa.string()),
+            ("document_language", pa.string()),
             ("sentence_index", pa.int32()),
+            ("language", pa.string()),
             ("start", pa.int64()),
             ("end", pa.int64()),
             ("text", pa.string()),
             ("labels", pa.list_(pa.string())),
-            *[(f"score_{label}", pa.float64()) for label in model.labels],
+            *[(f"score_{label}", pa.float64()) for label in models.labels],
         ]
     )
     table = pa.table(columns, schema=schema)
@@ -195,7 +220,7 @@ def process(part: Partition, blob: dict[str, bytes], out_dir: str) -> dict[str, 
         "sentences": table.num_rows,
         "labels": dict(counts),
         "rejects": len(rejects),
-        "model": model.version,
+        "model": models.version,
     }
 
 
@@ -284,7 +309,12 @@ def run(
         "labels": dict(sorted(labels.items())),
         "rejects": sum(s["rejects"] for s in stats),
         "seconds": round(time.perf_counter() - started, 2),
-        "model": json.loads(blob[MANIFEST_FILE])["version"],
+        "models": {
+            manifest.get("language", "en"): manifest["version"]
+            for manifest in (
+                json.loads(data) for name, data in blob.items() if name.endswith(MANIFEST_FILE)
+            )
+        },
     }
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return summary

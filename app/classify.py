@@ -1,38 +1,113 @@
-"""Turning documents into labelled sentences with one model call per request."""
+"""Turning documents into labelled sentences, one model call per language per request."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
 from app.explain import explain_sentence
-from app.model import FramingModel
-from app.schemas import Evidence, Sentence, Summary
+from app.language import Detection, UnsupportedLanguage
+from app.model import ModelSet
+from app.schemas import Evidence, LanguageInfo, Sentence, Summary
 from app.segment import split_sentences
 
 SCORE_DECIMALS = 4
 
 
+class Classified(NamedTuple):
+    sentences: list[Sentence]
+    summary: Summary
+    language: LanguageInfo
+
+
+def detect_languages(
+    models: ModelSet, texts: Sequence[str], requested: Sequence[str | None] | None = None
+) -> list[Detection]:
+    """Each text's language; UnsupportedLanguage (with `index` set) at the first misfit."""
+    wanted = requested if requested is not None else [None] * len(texts)
+    detections: list[Detection] = []
+    for index, (text, language) in enumerate(zip(texts, wanted, strict=True)):
+        try:
+            detections.append(models.detector.detect(text, language))
+        except UnsupportedLanguage as exc:
+            exc.index = index
+            raise
+    return detections
+
+
+def detect_each(
+    models: ModelSet, texts: Sequence[str], requested: str | None = None
+) -> list[Detection | UnsupportedLanguage]:
+    """Each text's language, or the refusal for a text none of the models reads."""
+    found: list[Detection | UnsupportedLanguage] = []
+    for text in texts:
+        try:
+            found.append(models.detector.detect(text, requested))
+        except UnsupportedLanguage as exc:
+            found.append(exc)
+    return found
+
+
 def classify_texts(
-    model: FramingModel, texts: list[str], explain: bool = False
-) -> list[tuple[list[Sentence], Summary]]:
-    """Sentences and a summary for each text, scoring all sentences of all texts at once."""
+    models: ModelSet,
+    texts: Sequence[str],
+    explain: bool = False,
+    languages: Sequence[str | Detection | None] | None = None,
+) -> list[Classified]:
+    """Sentences, a summary and the language of each text.
+
+    `languages` gives, per text, a language the caller asks for, a detection already
+    made, or None to detect it. Raises UnsupportedLanguage for a text none of the models
+    reads.
+    """
+    given = languages if languages is not None else [None] * len(texts)
+    detections = [
+        g if isinstance(g, Detection) else detect_languages(models, [t], [g])[0]
+        for t, g in zip(texts, given, strict=True)
+    ]
     spans = [split_sentences(text) for text in texts]
     flat = [text[s.start : s.end] for text, doc in zip(texts, spans, strict=True) for s in doc]
-    scores = model.scores(flat)
-    decided = model.decide(scores)
-    labels = model.labels
-    results: list[tuple[list[Sentence], Summary]] = []
+    routed: list[str] = []
+    for detection, doc in zip(detections, spans, strict=True):
+        start = len(routed)
+        for i in range(len(doc)):
+            sentence = flat[start + i]
+            if detection.source == "request":
+                routed.append(detection.language)
+            else:
+                routed.append(models.detector.sentence_language(sentence, detection.language))
+
+    labels = models.labels
+    scores = np.zeros((len(flat), len(labels)))
+    decided = np.zeros((len(flat), len(labels)), dtype=bool)
+    for language, model in models.models.items():
+        rows = [i for i, lang in enumerate(routed) if lang == language]
+        if rows:
+            part = model.scores([flat[i] for i in rows])
+            scores[rows] = part
+            decided[rows] = model.decide(part)
+
+    results: list[Classified] = []
     row = 0
-    for doc in spans:
+    for detection, doc in zip(detections, spans, strict=True):
         sentences: list[Sentence] = []
         counts = dict.fromkeys(labels, 0)
+        by_language: dict[str, int] = {}
         for index, span in enumerate(doc):
+            language = routed[row]
+            by_language[language] = by_language.get(language, 0) + 1
             on = [label for label, hit in zip(labels, decided[row], strict=True) if hit]
             for label in on:
                 counts[label] += 1
             evidence = None
             if explain:
                 evidence = {
-                    label: [Evidence(**e) for e in spans]
-                    for label, spans in explain_sentence(model, flat[row], on, span.start).items()
+                    label: [Evidence(**e) for e in found]
+                    for label, found in explain_sentence(
+                        models[language], flat[row], on, span.start
+                    ).items()
                 }
             sentences.append(
                 Sentence(
@@ -40,6 +115,7 @@ def classify_texts(
                     start=span.start,
                     end=span.end,
                     text=flat[row],
+                    language=language,
                     labels=on,
                     scores={
                         label: round(float(v), SCORE_DECIMALS)
@@ -53,6 +129,10 @@ def classify_texts(
             sentences=len(sentences),
             labelled=sum(1 for s in sentences if s.labels),
             counts=counts,
+            languages=by_language,
         )
-        results.append((sentences, summary))
+        info = LanguageInfo(
+            code=detection.language, source=detection.source, confidence=detection.confidence
+        )
+        results.append(Classified(sentences, summary, info))
     return results

@@ -12,14 +12,20 @@ from typing import IO, Any
 BATCH_CHUNK = 64
 
 
-def _load_model(model_dir: Path | None) -> Any:
-    from app.model import ModelLoadError, load_model
+def _load_models(model_dir: Path | None, language: str | None = None) -> Any:
+    from app.model import ModelLoadError, load_models
     from app.settings import get_settings
 
     try:
-        return load_model(model_dir or get_settings().model_dir)
+        models = load_models(model_dir or get_settings().model_dir)
     except ModelLoadError as exc:
         raise SystemExit(f"framing: {exc}") from None
+    if language is not None and language not in models.languages:
+        raise SystemExit(
+            f"framing: no model reads {language!r}; the languages served are "
+            f"{', '.join(models.languages)}"
+        )
+    return models
 
 
 def _read_input(name: str) -> str:
@@ -38,20 +44,31 @@ def _table(sentences: list[Any], labels: list[str], out: IO[str]) -> None:
     for s in sentences:
         scores = "  ".join(f"{s.scores[x]:8.2f}" for x in labels)
         tags = ",".join(s.labels) or "-"
+        if len({x.language for x in sentences}) > 1:
+            tags = f"{s.language}: {tags}"
         text = s.text if len(s.text) <= 100 else s.text[:97] + "..."
         out.write(f"{s.index:>3}  {s.start:>6}  {scores}  [{tags}] {text}\n")
 
 
 def _classify(args: argparse.Namespace) -> int:
     from app.classify import classify_texts
+    from app.language import UnsupportedLanguage
 
-    model = _load_model(args.model_dir)
+    models = _load_models(args.model_dir, args.language)
+    failed = 0
     for name in args.files:
         text = _read_input(name)
         if not text.strip():
             print(f"framing: {name} holds no text", file=sys.stderr)
             continue
-        [(sentences, summary)] = classify_texts(model, [text], explain=args.explain)
+        try:
+            [(sentences, summary, language)] = classify_texts(
+                models, [text], explain=args.explain, languages=[args.language]
+            )
+        except UnsupportedLanguage as exc:
+            print(f"framing: {name}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
         if args.json:
             for s in sentences:
                 row = {"file": name, **s.model_dump(exclude_none=True)}
@@ -59,9 +76,24 @@ def _classify(args: argparse.Namespace) -> int:
         else:
             if len(args.files) > 1:
                 print(f"== {name}")
-            _table(sentences, model.labels, sys.stdout)
+            how = str(language.source)
+            if language.confidence is not None:
+                how = f"{how}, {language.confidence:.2f}"
+            print(f"language: {language.code} ({how})")
+            _table(sentences, models.labels, sys.stdout)
             counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
             print(f"{summary.sentences} sentences, {summary.labelled} labelled ({counts})")
+    return 1 if failed else 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    """The languages served, each model's version and its test-split figures."""
+    models = _load_models(args.model_dir)
+    for language, model in models.models.items():
+        test = model.manifest.metrics.get("test", {})
+        macro = test.get("macro", {}).get("f1")
+        figures = f"test macro-F1 {macro:.3f}" if isinstance(macro, float) else "no test figures"
+        print(f"{language}  {model.version}  {figures}")
     return 0
 
 
@@ -128,16 +160,18 @@ def _batch_dask(args: argparse.Namespace) -> int:
     rejects = args.out / "rejects.jsonl"
     for line in rejects.read_text(encoding="utf-8").splitlines()[:20]:
         r = json.loads(line)
-        print(f"framing: {r['file']}:{r['line']}: {r['reason']}", file=sys.stderr)
+        where = f"line {r['line']}" if "line" in r else f"id {r.get('id')!r}"
+        print(f"framing: {r['file']}: {where}: {r['reason']}", file=sys.stderr)
     return 1 if summary["rejects"] and args.strict else 0
 
 
 def _batch_local(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from app.classify import classify_texts
+    from app.classify import classify_texts, detect_each
+    from app.language import Detection
 
-    model = _load_model(args.model_dir)
+    models = _load_models(args.model_dir, args.language)
     out_path: Path = args.out
     rejects_path: Path = args.rejects or out_path.with_suffix(out_path.suffix + ".rejects")
     total_bytes = args.input.stat().st_size
@@ -153,16 +187,31 @@ def _batch_local(args: argparse.Namespace) -> int:
 
         def flush() -> None:
             nonlocal done
-            results = classify_texts(model, [t for _, t in chunk], explain=args.explain)
-            for (doc_id, text), (sentences, summary) in zip(chunk, results, strict=True):
+            found = detect_each(models, [t for _, t in chunk], args.language)
+            ok = [(doc, d) for doc, d in zip(chunk, found, strict=True) if isinstance(d, Detection)]
+            for (doc_id, text), refusal in zip(chunk, found, strict=True):
+                if not isinstance(refusal, Detection):
+                    print(f"framing: {doc_id}: {refusal}", file=sys.stderr)
+                    rejects.write(json.dumps({"id": doc_id, "reason": str(refusal)}) + "\n")
+                    bar.update(len(text.encode("utf-8")))
+            results = classify_texts(
+                models,
+                [t for (_, t), _ in ok],
+                explain=args.explain,
+                languages=[d for _, d in ok],
+            )
+            for ((doc_id, text), _), (sentences, summary, language) in zip(
+                ok, results, strict=True
+            ):
                 row = {
                     "id": doc_id,
+                    "language": language.model_dump(exclude_none=True),
                     "sentences": [s.model_dump(exclude_none=True) for s in sentences],
                     "summary": summary.model_dump(),
                 }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 bar.update(len(text.encode("utf-8")))
-            done += len(chunk)
+            done += len(ok)
             chunk.clear()
 
         for doc in _documents(args.input, rejects):
@@ -213,7 +262,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     classify.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files, - for stdin")
     classify.add_argument("--json", action="store_true", help="one JSON object per sentence")
     classify.add_argument("--explain", action="store_true", help="add evidence (with --json)")
+    classify.add_argument(
+        "--language", metavar="CODE", help="the text's language (en, ru); detected by default"
+    )
     classify.set_defaults(func=_classify)
+
+    models = commands.add_parser("models", help="the languages served and each model's version")
+    models.set_defaults(func=_models)
 
     batch = commands.add_parser(
         "batch",
@@ -255,6 +310,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--rejects", type=Path, help="local engine: where bad lines go (default OUT.rejects)"
     )
     batch.add_argument("--explain", action="store_true", help="add evidence to each sentence")
+    batch.add_argument(
+        "--language",
+        metavar="CODE",
+        help="local engine: read every document in this language (en, ru); detected by default",
+    )
     batch.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=_batch)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.model import FramingModel
+from app.model import ModelSet
 from app.problems import ProblemError
 from app.settings import Settings
 
@@ -16,8 +16,8 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def get_model(request: Request) -> FramingModel:
-    model: FramingModel | None = getattr(request.app.state, "model", None)
+def get_models(request: Request) -> ModelSet:
+    model: ModelSet | None = getattr(request.app.state, "model", None)
     if model is None:
         raise ProblemError(
             503,
@@ -29,4 +29,4 @@ def get_model(request: Request) -> FramingModel:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-ModelDep = Annotated[FramingModel, Depends(get_model)]
+ModelsDep = Annotated[ModelSet, Depends(get_models)]

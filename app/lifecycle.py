@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app.model import FramingModel, ModelLoadError, load_model
+from app.model import ModelLoadError, ModelSet, load_models
 from app.observability import Metrics
 from app.settings import Settings
 
@@ -20,7 +20,7 @@ log = logging.getLogger("app.lifecycle")
 
 
 async def reload_model(app: FastAPI) -> tuple[str | None, str]:
-    """Load, check and swap in the model from the model folder; (old, new) versions.
+    """Load, check and swap in the models from the model folder; (old, new) versions.
 
     On any failure ModelLoadError is raised and the current model keeps serving. Requests
     already running keep the model object they started with.
@@ -28,9 +28,9 @@ async def reload_model(app: FastAPI) -> tuple[str | None, str]:
     settings: Settings = app.state.settings
     metrics: Metrics = app.state.metrics
     async with app.state.reload_lock:
-        old: FramingModel | None = app.state.model
+        old: ModelSet | None = app.state.model
         try:
-            new = await run_in_threadpool(load_model, settings.model_dir)
+            new = await run_in_threadpool(load_models, settings.model_dir, old)
         except Exception as exc:
             metrics.reloads.labels(outcome="refused").inc()
             log.error(
@@ -40,7 +40,7 @@ async def reload_model(app: FastAPI) -> tuple[str | None, str]:
                 raise
             raise ModelLoadError(f"The model could not be loaded: {exc}") from exc
         app.state.model = new
-        metrics.set_model(new.manifest.name, new.version)
+        metrics.set_model(new.default.manifest.name, new.version)
         metrics.reloads.labels(outcome="loaded").inc()
         log.info("model reloaded: %s -> %s", old.version if old else None, new.version)
         return (old.version if old else None), new.version
@@ -59,13 +59,18 @@ def _on_sighup(app: FastAPI) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     try:
-        model = load_model(settings.model_dir)
+        model = load_models(settings.model_dir)
     except ModelLoadError as exc:
         log.critical("cannot start: %s", exc)
         raise
     app.state.model = model
-    app.state.metrics.set_model(model.manifest.name, model.version)
-    log.info("serving model %s from %s (pid %d)", model.version, settings.model_dir, os.getpid())
+    app.state.metrics.set_model(model.default.manifest.name, model.version)
+    log.info(
+        "serving %s from %s (pid %d)",
+        ", ".join(f"{lang} model {m.version}" for lang, m in model.models.items()),
+        settings.model_dir,
+        os.getpid(),
+    )
     loop = asyncio.get_running_loop()
     hup = False
     with suppress(NotImplementedError, RuntimeError, ValueError):  # not in the main thread

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ import numpy as np
 import sklearn
 from pydantic import BaseModel, Field, ValidationError
 from scipy import sparse
+
+from app.language import LanguageDetector
 
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "model.json"
@@ -40,6 +42,9 @@ class Manifest(BaseModel):
 
     name: str = "framing"
     version: str
+    language: str = Field(
+        "en", pattern=r"^[a-z]{2,3}$", description="ISO 639 code of the language it reads."
+    )
     created: datetime
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     sklearn_version: str
@@ -216,3 +221,77 @@ def check_canaries(model: FramingModel) -> None:
                 f"The model labels the canary sentence {canary.text[:60]!r} as {got}, "
                 f"not {canary.labels}: it does not behave as trained. Rebuild it."
             )
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    """The models served, one per language, and the detector that routes text to them."""
+
+    models: dict[str, FramingModel]
+    detector: LanguageDetector = field(compare=False)
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.models)
+
+    @property
+    def default(self) -> FramingModel:
+        return next(iter(self.models.values()))
+
+    @property
+    def labels(self) -> list[str]:
+        """The labels every model gives (the same set in each language, in one order)."""
+        return self.default.labels
+
+    @property
+    def version(self) -> str:
+        """One model's version, or each language's: "en 2026.11.26-1a2b3c4, ru ..."."""
+        if len(self.models) == 1:
+            return self.default.version
+        return ", ".join(f"{lang} {m.version}" for lang, m in self.models.items())
+
+    def __getitem__(self, language: str) -> FramingModel:
+        return self.models[language]
+
+
+def model_folders(model_dir: Path) -> list[Path]:
+    """The folders under `model_dir` holding a model: one per language, or itself."""
+    children = sorted(p for p in model_dir.glob("*/") if (p / MANIFEST_FILE).is_file())
+    if children:
+        # English first: it reads text no detector can place (numbers, names).
+        return sorted(children, key=lambda p: (p.name != "en", p.name))
+    return [model_dir]
+
+
+def load_models(model_dir: Path, previous: ModelSet | None = None) -> ModelSet:
+    """Load every language's model under `model_dir` (or the one model in it), checked.
+
+    Each language has a folder named by its code (models/en, models/ru); a folder that
+    holds model.json itself is one model, read in its manifest's language. The language
+    detector of `previous` is kept when it serves the same languages.
+    """
+    if not model_dir.is_dir():
+        raise ModelLoadError(
+            f"The model folder {model_dir} does not exist. Build the models with `make model` "
+            "or point FRAMING_MODEL_DIR at a folder holding them."
+        )
+    models: dict[str, FramingModel] = {}
+    for folder in model_folders(model_dir):
+        model = load_model(folder)
+        language = model.manifest.language
+        if folder != model_dir and folder.name != language:
+            raise ModelLoadError(
+                f"{folder} holds a model for {language!r}; a language's model must be in a "
+                f"folder named by its code ({model_dir / language}). Move it or rebuild it."
+            )
+        if models and model.labels != models[next(iter(models))].labels:
+            first = next(iter(models.values()))
+            raise ModelLoadError(
+                f"The {language} model gives the labels {model.labels} but the "
+                f"{first.manifest.language} model gives {first.labels}: every language must "
+                "give the same labels. Retrain one of them on data with the same label set."
+            )
+        models[language] = model
+    if previous is not None and previous.detector.served == list(models):
+        return ModelSet(models=models, detector=previous.detector)
+    return ModelSet(models=models, detector=LanguageDetector(list(models)).load())

@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.bodies import read_body
-from app.classify import classify_texts
-from app.deps import ModelDep, SettingsDep
+from app.classify import Classified, classify_texts
+from app.deps import ModelsDep, SettingsDep
+from app.language import UnsupportedLanguage
 from app.lifecycle import reload_model
-from app.model import FramingModel, ModelLoadError
+from app.model import ModelLoadError, ModelSet
 from app.observability import Metrics
 from app.problems import ProblemError
 from app.schemas import (
@@ -29,12 +30,11 @@ from app.schemas import (
     LabelInfo,
     LabelsResponse,
     ModelCard,
+    ModelCards,
     ModelRef,
     Problem,
     ReloadResponse,
-    Sentence,
     Status,
-    Summary,
 )
 
 router = APIRouter()
@@ -45,7 +45,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         400: "Malformed JSON or invalid UTF-8.",
         413: "Body over the size limit.",
         415: "Unsupported content type.",
-        422: "Body does not match the schema, or text over the length limit.",
+        422: "Body does not match the schema, text over the length limit, or text in a "
+        "language no model reads.",
         503: "No model loaded yet.",
     }.items()
 }
@@ -64,18 +65,55 @@ def request_body(schema_name: str, plain_text: bool) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
-def _model_ref(model: ModelDep) -> ModelRef:
-    return ModelRef(name=model.manifest.name, version=model.version)
+def _model_refs(models: ModelSet, languages: set[str] | None = None) -> list[ModelRef]:
+    """The models of `languages` (all when None), in serving order."""
+    return [
+        ModelRef(name=m.manifest.name, version=m.version, language=lang)
+        for lang, m in models.models.items()
+        if languages is None or lang in languages
+    ]
+
+
+def _used_languages(results: list[Classified]) -> set[str]:
+    return {lang for r in results for lang in r.summary.languages} or {
+        r.language.code for r in results
+    }
 
 
 async def _classify_off_loop(
-    request: Request, model: FramingModel, texts: list[str], explain: bool
-) -> list[tuple[list[Sentence], Summary]]:
+    request: Request,
+    models: ModelSet,
+    texts: list[str],
+    explain: bool,
+    languages: list[str | None],
+    names: list[str] | None = None,
+) -> list[Classified]:
     """Classify in a worker thread, a few at a time: the work is CPU-bound and holds the
-    GIL, so more threads add memory, not speed."""
-    return await anyio.to_thread.run_sync(
-        classify_texts, model, texts, explain, limiter=request.app.state.classify_limiter
-    )
+    GIL, so more threads add memory, not speed. A text no model reads is a 422."""
+    try:
+        return await anyio.to_thread.run_sync(
+            classify_texts,
+            models,
+            texts,
+            explain,
+            languages,
+            limiter=request.app.state.classify_limiter,
+        )
+    except UnsupportedLanguage as exc:
+        detail = str(exc)[:1].upper() + str(exc)[1:]
+        loc: list[str | int] = ["body", "text"]
+        if names is not None and exc.index is not None:
+            detail = f"Document {exc.index} ({names[exc.index]!r}): {exc}"
+            loc = ["body", "documents", exc.index, "text"]
+        error = {
+            "loc": loc,
+            "type": "unsupported_language",
+            "msg": str(exc),
+            "language": exc.language,
+            "confidence": exc.confidence,
+            "served": models.languages,
+        }
+        raise ProblemError(422, "unsupported-language", detail, [error]) from None
 
 
 def _count(request: Request, sentences: int, counts: dict[str, int]) -> None:
@@ -103,26 +141,41 @@ def _check_length(text: str, limit: int, where: str) -> None:
 )
 async def classify(
     request: Request,
-    model: ModelDep,
+    models: ModelsDep,
     settings: SettingsDep,
     explain: Annotated[
         bool, Query(description="Evidence for a text/plain body (JSON bodies say it inside).")
     ] = False,
+    language: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z]{2,3}$",
+            description="The language of a text/plain body, when known (JSON bodies say it "
+            "inside); detected otherwise.",
+        ),
+    ] = None,
 ) -> ClassifyResponse:
     """Split the text into sentences and give each its framing labels and scores.
 
     Offsets count Unicode code points: `text[start:end]` is the sentence. With
     `"explain": true` (or `?explain=true` for a text/plain body) each sentence also gets
     evidence: the words that raised each of its labels.
+
+    The language is detected (or given as `"language"`); each sentence says which
+    language's model read it. Text in a language no model reads is refused with a 422.
     """
     body = await read_body(request, ClassifyRequest, plain_text_field="text")
     _check_length(body.text, settings.max_text_chars, "The text")
-    [(sentences, summary)] = await _classify_off_loop(
-        request, model, [body.text], body.explain or explain
+    [result] = await _classify_off_loop(
+        request, models, [body.text], body.explain or explain, [body.language or language]
     )
-    _count(request, summary.sentences, summary.counts)
+    _count(request, result.summary.sentences, result.summary.counts)
     return ClassifyResponse(
-        model=_model_ref(model), labels=model.labels, sentences=sentences, summary=summary
+        models=_model_refs(models, _used_languages([result])),
+        labels=models.labels,
+        language=result.language,
+        sentences=result.sentences,
+        summary=result.summary,
     )
 
 
@@ -135,7 +188,9 @@ async def classify(
     openapi_extra=request_body("BatchRequest", plain_text=False),
     summary="Label the sentences of several documents",
 )
-async def classify_batch(request: Request, model: ModelDep, settings: SettingsDep) -> BatchResponse:
+async def classify_batch(
+    request: Request, models: ModelsDep, settings: SettingsDep
+) -> BatchResponse:
     """Classify documents in one call; results come in the request's order, with their ids."""
     body = await read_body(request, BatchRequest)
     docs = body.documents
@@ -155,40 +210,61 @@ async def classify_batch(request: Request, model: ModelDep, settings: SettingsDe
             f"The batch holds {total} characters; the limit is {settings.max_batch_chars}. "
             "Split it into several requests.",
         )
-    results = await _classify_off_loop(request, model, [doc.text for doc in docs], body.explain)
-    for _, summary in results:
-        _count(request, summary.sentences, summary.counts)
+    results = await _classify_off_loop(
+        request,
+        models,
+        [doc.text for doc in docs],
+        body.explain,
+        [doc.language for doc in docs],
+        names=[doc.id for doc in docs],
+    )
+    for result in results:
+        _count(request, result.summary.sentences, result.summary.counts)
     return BatchResponse(
-        model=_model_ref(model),
-        labels=model.labels,
+        models=_model_refs(models, _used_languages(results)),
+        labels=models.labels,
         documents=[
-            DocumentResult(id=doc.id, sentences=sentences, summary=summary)
-            for doc, (sentences, summary) in zip(docs, results, strict=True)
+            DocumentResult(
+                id=doc.id,
+                language=result.language,
+                sentences=result.sentences,
+                summary=result.summary,
+            )
+            for doc, result in zip(docs, results, strict=True)
         ],
     )
 
 
 @router.get("/labels", response_model=LabelsResponse, responses={503: ERRORS[503]})
-async def labels(model: ModelDep) -> LabelsResponse:
-    """The labels the loaded model gives, with what each means."""
-    manifest = model.manifest
+async def labels(models: ModelsDep) -> LabelsResponse:
+    """The labels the models give, with what each means, and the languages served."""
+    manifest = models.default.manifest
     return LabelsResponse(
-        model=_model_ref(model),
+        languages=models.languages,
+        models=_model_refs(models),
         labels=[
             LabelInfo(
                 name=label,
                 description=manifest.label_descriptions.get(label, "No description given."),
-                threshold=manifest.thresholds[label],
+                thresholds={
+                    lang: m.manifest.thresholds[label] for lang, m in models.models.items()
+                },
             )
             for label in manifest.labels
         ],
     )
 
 
-@router.get("/model", response_model=ModelCard, responses={503: ERRORS[503]})
-async def model_card(model: ModelDep) -> ModelCard:
-    """The model card: version, training data, thresholds and evaluation metrics."""
-    return ModelCard.model_validate(model.manifest.model_dump())
+@router.get("/model", response_model=ModelCards, responses={503: ERRORS[503]})
+async def model_card(models: ModelsDep) -> ModelCards:
+    """Each language's model card: version, training data, thresholds and evaluation."""
+    return ModelCards(
+        languages=models.languages,
+        models={
+            lang: ModelCard.model_validate(m.manifest.model_dump())
+            for lang, m in models.models.items()
+        },
+    )
 
 
 @router.get("/healthz", response_model=Status)
@@ -203,7 +279,7 @@ async def readyz(request: Request) -> Any:
     model = getattr(request.app.state, "model", None)
     if model is None:
         return JSONResponse(Status(status="loading").model_dump(), status_code=503)
-    return Status(status="ready", model_version=model.version)
+    return Status(status="ready", model_version=model.version, languages=model.languages)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,6 +12,17 @@ EXAMPLE_TEXT = (
     "It said only a handful of people were slightly hurt. "
     "Officials blamed foreign agitators for the unrest."
 )
+
+
+def _language_field() -> Any:
+    return Field(
+        None,
+        pattern=r"^[a-z]{2,3}$",
+        description='ISO 639-1 code of the text\'s language ("en", "ru"), when you know it: '
+        "every sentence is then read by that language's model. Left out, the language is "
+        "detected. GET /labels lists the languages served.",
+        examples=["ru"],
+    )
 
 
 def _not_blank(value: str) -> str:
@@ -33,6 +44,7 @@ class ClassifyRequest(BaseModel):
     explain: bool = Field(
         False, description="Add, for each label a sentence carries, the words that raised it."
     )
+    language: str | None = _language_field()
     _check_text = field_validator("text")(_not_blank)
 
 
@@ -41,6 +53,7 @@ class Document(BaseModel):
 
     id: str = Field(min_length=1, max_length=200, description="Your identifier, echoed back.")
     text: str = Field(min_length=1)
+    language: str | None = _language_field()
     _check_text = field_validator("text")(_not_blank)
 
 
@@ -70,6 +83,19 @@ class BatchRequest(BaseModel):
 class ModelRef(BaseModel):
     name: str
     version: str
+    language: str = Field(description="The language the model reads.")
+
+
+class LanguageInfo(BaseModel):
+    code: str = Field(description="ISO 639-1 code of the language the document was read in.")
+    source: Literal["request", "detected", "script", "default"] = Field(
+        description="How it was decided: given in the request; detected by language "
+        "identification; from the writing system, when identification was unsure (short "
+        "texts, names); or the default, for text with no letters."
+    )
+    confidence: float | None = Field(
+        None, description="Probability the language identifier gave, when it decided."
+    )
 
 
 class Evidence(BaseModel):
@@ -84,6 +110,11 @@ class Sentence(BaseModel):
     start: int = Field(description="Offset of the first code point of the sentence in the text.")
     end: int = Field(description="Offset just past its last code point: text[start:end].")
     text: str
+    language: str = Field(
+        description="The language whose model read the sentence: the document's, unless the "
+        "sentence is written in another served language's script (a quote in Russian in an "
+        "English article)."
+    )
     labels: list[str] = Field(description="Labels whose score reached the label's threshold.")
     scores: dict[str, float] = Field(description="Probability of each label, 0 to 1.")
     evidence: dict[str, list[Evidence]] | None = Field(
@@ -97,17 +128,20 @@ class Summary(BaseModel):
     sentences: int
     labelled: int = Field(description="Sentences carrying at least one label.")
     counts: dict[str, int] = Field(description="Sentences carrying each label.")
+    languages: dict[str, int] = Field(description="Sentences read by each language's model.")
 
 
 EXAMPLE_RESPONSE: dict[str, Any] = {
-    "model": {"name": "framing", "version": "2026.11.25-3f2a9c1"},
+    "models": [{"name": "framing", "version": "2026.11.26-3f2a9c1", "language": "en"}],
     "labels": ["blame_attribution", "downplaying", "official_denial"],
+    "language": {"code": "en", "source": "detected", "confidence": 0.9993},
     "sentences": [
         {
             "index": 0,
             "start": 0,
             "end": 50,
             "text": "The ministry rejected the report as a fabrication.",
+            "language": "en",
             "labels": ["official_denial"],
             "scores": {"blame_attribution": 0.08, "downplaying": 0.04, "official_denial": 0.97},
         }
@@ -116,6 +150,7 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
         "sentences": 1,
         "labelled": 1,
         "counts": {"blame_attribution": 0, "downplaying": 0, "official_denial": 1},
+        "languages": {"en": 1},
     },
 }
 
@@ -123,20 +158,22 @@ EXAMPLE_RESPONSE: dict[str, Any] = {
 class ClassifyResponse(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RESPONSE]})
 
-    model: ModelRef
-    labels: list[str] = Field(description="All labels the model can give, in score order.")
+    models: list[ModelRef] = Field(description="The models that read the sentences.")
+    labels: list[str] = Field(description="All labels the models can give, in score order.")
+    language: LanguageInfo
     sentences: list[Sentence]
     summary: Summary
 
 
 class DocumentResult(BaseModel):
     id: str
+    language: LanguageInfo
     sentences: list[Sentence]
     summary: Summary
 
 
 class BatchResponse(BaseModel):
-    model: ModelRef
+    models: list[ModelRef] = Field(description="The models that read the sentences.")
     labels: list[str]
     documents: list[DocumentResult] = Field(description="Results in the order of the request.")
 
@@ -144,17 +181,21 @@ class BatchResponse(BaseModel):
 class LabelInfo(BaseModel):
     name: str
     description: str
-    threshold: float
+    thresholds: dict[str, float] = Field(
+        description="Each language's threshold: the score at which the label is given."
+    )
 
 
 class LabelsResponse(BaseModel):
-    model: ModelRef
+    languages: list[str] = Field(description="Languages served, as ISO 639-1 codes.")
+    models: list[ModelRef]
     labels: list[LabelInfo]
 
 
 class ModelCard(BaseModel):
     name: str
     version: str
+    language: str
     created: datetime
     sklearn_version: str
     sha256: str
@@ -166,9 +207,15 @@ class ModelCard(BaseModel):
     metrics: dict[str, Any]
 
 
+class ModelCards(BaseModel):
+    languages: list[str] = Field(description="Languages served, as ISO 639-1 codes.")
+    models: dict[str, ModelCard] = Field(description="Each language's model card.")
+
+
 class Status(BaseModel):
     status: str
     model_version: str | None = None
+    languages: list[str] | None = None
 
 
 class Problem(BaseModel):

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from app.archive import run
 from app.classify import classify_texts
-from app.model import load_model
+from app.model import load_models
 
 
 def make_documents(texts: list[str], count: int, path: Path) -> int:
@@ -33,7 +33,7 @@ def make_documents(texts: list[str], count: int, path: Path) -> int:
 
 def plain_loop(source: Path, model_dir: Path, out: Path, chunk: int = 2_000) -> float:
     started = time.perf_counter()
-    model = load_model(model_dir)
+    models = load_models(model_dir)
     ids: list[str] = []
     sentences: list[str] = []
     labels: list[list[str]] = []
@@ -41,8 +41,8 @@ def plain_loop(source: Path, model_dir: Path, out: Path, chunk: int = 2_000) -> 
         rows = [json.loads(line) for line in f]
     for i in range(0, len(rows), chunk):
         part = rows[i : i + chunk]
-        for row, (ss, _) in zip(
-            part, classify_texts(model, [r["text"] for r in part]), strict=True
+        for row, (ss, _, _) in zip(
+            part, classify_texts(models, [r["text"] for r in part]), strict=True
         ):
             for s in ss:
                 ids.append(row["id"])

@@ -19,7 +19,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from app.classify import classify_texts
-from app.model import FramingModel
+from app.model import ModelSet
 from app.segment import split_sentences
 
 
@@ -53,7 +53,7 @@ def median_rate(fn: Callable[[], Any], items: int, repeats: int, min_seconds: fl
 
 
 def run(
-    model: FramingModel,
+    models: ModelSet,
     baseline: Pipeline,
     sentences: Sequence[str],
     article: str,
@@ -61,6 +61,7 @@ def run(
     repeats: int = 5,
     min_seconds: float = 0.3,
 ) -> dict[str, Any]:
+    model = models.default
     scorer = model.scorer
     if scorer is None:
         raise ValueError("the benchmark needs a model served by the linear scorer")
@@ -97,7 +98,7 @@ def run(
         "sentences": n,
         "words": len(article.split()),
         "segment": median_rate(lambda: split_sentences(article), n, repeats, min_seconds),
-        "ours": median_rate(lambda: classify_texts(model, [article]), n, repeats, min_seconds),
+        "ours": median_rate(lambda: classify_texts(models, [article]), n, repeats, min_seconds),
         "plain": median_rate(
             lambda: baseline.predict_proba([article[a:b] for a, b in split_sentences(article)]),
             n,

@@ -18,12 +18,12 @@ from typing import Any
 
 import sklearn
 
-from app.model import MODEL_FILE, load_model
+from app.model import MODEL_FILE, load_models, model_folders
 from app.segment import split_sentences
 from app.settings import get_settings
 from benchmarks import archive, http, inprocess
 from training.data import load_examples
-from training.train import DEFAULT_DATA, label_matrix
+from training.train import DATA_ROOT, label_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_WORDS = 1000
@@ -139,7 +139,7 @@ def render(result: dict[str, Any]) -> str:
         "",
         "## Memory and start-up",
         "",
-        f"- Model on disk: {m['model_mb']:.1f} MB (`models/{MODEL_FILE}`).",
+        f"- Models on disk: {m['model_mb']:.1f} MB (`models/*/{MODEL_FILE}`, all languages).",
         f"- Training (`make model`, with its evaluation): {m['training_seconds']} s.",
     ]
     for row in h["memory"]:
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the code only")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--model-dir", type=Path, default=None)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=DATA_ROOT / "en")
     parser.add_argument("--seconds", type=float, default=5.0, help="per HTTP cell")
     parser.add_argument("--client", choices=["wrk", "httpx"], default=None)
     parser.add_argument(
@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.archive_documents is None:
         args.archive_documents = 400 if args.quick else 100_000
     model_dir = args.model_dir or get_settings().model_dir
-    model = load_model(model_dir)
+    models = load_models(model_dir)
+    model = models.default  # English: the benchmark article and the plain pipeline are English
     examples = load_examples([args.data])
     texts = [ex.text for ex in examples]
     print(f"training the plain pipeline on {len(texts)} sentences ...", file=sys.stderr)
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     n_sentences = len(split_sentences(article))
     print("in-process ...", file=sys.stderr)
     ip = inprocess.run(
-        model,
+        models,
         baseline,
         texts,
         article,
@@ -240,11 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d"),
         "archive": archive_result,
         "machine": machine(),
-        "model_version": model.version,
+        "model_version": models.version,
         "inprocess": ip,
         "http": h,
         "memory": {
-            "model_mb": (model_dir / MODEL_FILE).stat().st_size / 1e6,
+            "model_mb": sum((f / MODEL_FILE).stat().st_size for f in model_folders(model_dir))
+            / 1e6,
             "training_seconds": model.manifest.training_data.get("training_seconds", "?"),
         },
     }

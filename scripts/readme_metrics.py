@@ -1,4 +1,4 @@
-"""Copy the evaluation tables of training/reports/latest.md into README.md.
+"""Copy the evaluation tables of training/reports/en.md into README.md.
 
     python scripts/readme_metrics.py
 
@@ -19,7 +19,7 @@ def main() -> None:
     version = re.search(r"model (\S+)", report)
     sections = re.split(r"^## ", report, flags=re.M)[1:]
     parts = [
-        f"Model {version.group(1) if version else '?'}, from `training/reports/latest.md` "
+        f"Model {version.group(1) if version else '?'}, from `training/reports/en.md` "
         "(written by `training/train.py`):",
         "",
     ]

@@ -47,7 +47,40 @@ TINY = [
 ]
 
 
-def write_tiny_model(out: Path, rows: list[tuple[str, list[str]]] = TINY) -> Manifest:
+TINY_RU = [
+    ("Министерство отвергло все обвинения в причастности к удару.", ["official_denial"]),
+    ("Пресс-секретарь назвал доклад фальшивкой и клеветой.", ["official_denial"]),
+    ("В ведомстве опровергли сообщения о гибели мирных жителей.", ["official_denial"]),
+    ("Армия заявила, что не имеет отношения к обстрелу.", ["official_denial"]),
+    ("Власти категорически отрицают свою причастность к пожару.", ["official_denial"]),
+    ("Ответственность за беспорядки лежит на иностранных агентах.", ["blame_attribution"]),
+    ("Губернатор обвинил подрядчика в обрушении моста.", ["blame_attribution"]),
+    ("Во всём виновата оппозиция, заявил депутат.", ["blame_attribution"]),
+    ("Авария произошла по вине руководства завода.", ["blame_attribution"]),
+    ("Киев несёт полную ответственность за гибель людей.", ["blame_attribution"]),
+    ("Пострадали лишь несколько человек, ничего серьёзного.", ["downplaying"]),
+    ("Это единичный случай, поводов для паники нет.", ["downplaying"]),
+    ("Данные о потерях сильно преувеличены.", ["downplaying"]),
+    ("Речь идёт всего лишь о плановых учениях.", ["downplaying"]),
+    ("Незначительный инцидент не повлиял на работу города.", ["downplaying"]),
+    (
+        "Министр отверг обвинения и обвинил во всём провокаторов.",
+        ["blame_attribution", "official_denial"],
+    ),
+    ("Городской совет утвердил бюджет в понедельник.", []),
+    ("Завтра на севере ожидается дождь.", []),
+    ("Суд отказал в иске жителям посёлка.", []),
+    ("В аварии пострадали три человека.", []),
+    ("Подписывайтесь на наш канал.", []),
+    ("Пресс-секретарь отказался от комментариев.", []),
+    ("Музей открыл новый зал.", []),
+    ("Явка составила 31 процент.", []),
+]
+
+
+def write_tiny_model(
+    out: Path, rows: list[tuple[str, list[str]]] = TINY, language: str = "en"
+) -> Manifest:
     """Train a model on `rows` and save it in `out`, as train.py would."""
     examples = [
         Example(id=str(i), text=t, labels=tuple(sorted(ls))) for i, (t, ls) in enumerate(rows)
@@ -58,6 +91,7 @@ def write_tiny_model(out: Path, rows: list[tuple[str, list[str]]] = TINY) -> Man
     )
     manifest = Manifest(
         version="unsaved",
+        language=language,
         created=datetime.now(UTC),
         sha256="0" * 64,
         sklearn_version=sklearn.__version__,
@@ -75,6 +109,23 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("model")
     write_tiny_model(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def bilingual_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny English and Russian models, as `make model` lays them out (models/en, models/ru)."""
+    out = tmp_path_factory.mktemp("models")
+    write_tiny_model(out / "en")
+    write_tiny_model(out / "ru", TINY_RU, language="ru")
+    return out
+
+
+@pytest.fixture
+def bilingual_client(bilingual_model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(
+        create_app(Settings(model_dir=bilingual_model_dir)), raise_server_exceptions=False
+    ) as c:
+        yield c
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""Train, evaluate and save the framing model.
+"""Train, evaluate and save the framing models, one per language.
 
-    python training/train.py                     # train on training/data/, save to models/
-    python training/train.py --data mine.csv training/data --out /tmp/model
+    python training/train.py                     # every language in training/data/ -> models/
+    python training/train.py --language ru       # training/data/ru -> models/ru
+    python training/train.py --data mine.csv --language en --out /tmp/models
 
 Steps: load and check the data; hold out a test split (stratified by label set, grouped
 so that near-paraphrases stay on one side); pick C by cross-validation on the training
@@ -13,6 +14,7 @@ write model.joblib, model.json and a report.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -46,10 +48,19 @@ from app.model import (
 from training.data import DataError, Example, fingerprint, load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT / "training" / "data" / "en"
+DATA_ROOT = ROOT / "training" / "data"
 DEFAULT_OUT = ROOT / "models"
-DEFAULT_REPORT = ROOT / "training" / "reports" / "latest.md"
-REAL_NEWS = ROOT.parent / "shared" / "eval" / "real-news.jsonl"
+DEFAULT_REPORTS = ROOT / "training" / "reports"
+REAL_NEWS = ROOT.parent / "shared" / "eval" / "real-news.jsonl"  # English sentences
+
+
+def corpus_languages() -> list[str]:
+    """The languages with a corpus folder in training/data (en, ru, ...)."""
+    return sorted(
+        p.name
+        for p in DATA_ROOT.iterdir()
+        if p.is_dir() and re.fullmatch(r"[a-z]{2,3}", p.name) and any(p.glob("*.jsonl"))
+    )
 
 KNOWN_DESCRIPTIONS = {
     "blame_attribution": "Assigns fault or responsibility for something bad to an actor, "
@@ -271,6 +282,7 @@ def train(
     cv: int = 5,
     lodo: bool = True,
     real_news: Path | None = REAL_NEWS,
+    language: str = "en",
 ) -> TrainResult:
     started = time.perf_counter()
     examples = load_examples(data)
@@ -357,6 +369,7 @@ def train(
     log(f"done in {time.perf_counter() - started:.1f} s")
     manifest = Manifest(
         version="unsaved",
+        language=language,
         created=datetime.now(UTC),
         sha256="0" * 64,
         sklearn_version=sklearn.__version__,
@@ -396,7 +409,7 @@ def render_report(manifest: Manifest) -> str:
     ev = manifest.metrics
     labels = manifest.labels
     lines = [
-        f"# Evaluation report: model {manifest.version}",
+        f"# Evaluation report: {manifest.language} model {manifest.version}",
         "",
         f"Trained {manifest.created:%Y-%m-%d %H:%M} UTC on {manifest.training_data['sentences']} "
         f"sentences (data fingerprint `{manifest.training_data['fingerprint'][:16]}`), "
@@ -433,13 +446,16 @@ def render_report(manifest: Manifest) -> str:
     return "\n".join(lines) + "\n"
 
 
-def model_is_current(out: Path, data: Sequence[Path]) -> bool:
-    """Whether `out` holds a loadable model trained on exactly these examples."""
+def model_is_current(out: Path, data: Sequence[Path], language: str = "en") -> bool:
+    """Whether `out` holds a loadable `language` model trained on exactly these examples."""
     try:
         model = load_model(out)
         current = fingerprint(load_examples(data))
     except (ModelLoadError, DataError) as exc:
         log(f"model needs building: {str(exc).splitlines()[0]}")
+        return False
+    if model.manifest.language != language:
+        log(f"model needs building: {out} holds a {model.manifest.language} model")
         return False
     if model.manifest.training_data.get("fingerprint") != current:
         log("model needs building: the training data changed")
@@ -450,49 +466,75 @@ def model_is_current(out: Path, data: Sequence[Path]) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
+        "--language",
+        nargs="+",
+        metavar="CODE",
+        help="languages to train (default: every folder of training/data, or en with --data)",
+    )
+    parser.add_argument(
         "--data",
         nargs="+",
         type=Path,
-        default=[DEFAULT_DATA],
-        help="JSONL or CSV files, or folders of them (default: training/data)",
+        help="JSONL or CSV files, or folders of them, for one --language "
+        "(default: training/data/CODE)",
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder to write")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="models folder: each language in OUT/CODE"
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--cv", type=int, default=5, help="cross-validation folds")
-    parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
+    parser.add_argument(
+        "--reports", type=Path, default=DEFAULT_REPORTS, help="folder for CODE.md reports"
+    )
     parser.add_argument(
         "--no-lodo", action="store_true", help="skip leave-one-domain-out evaluation"
     )
     parser.add_argument(
         "--if-needed",
         action="store_true",
-        help="do nothing when --out holds a valid model of the same data",
+        help="skip a language whose folder holds a valid model of the same data",
     )
     parser.add_argument(
         "--real-news",
         type=Path,
         default=REAL_NEWS,
-        help="labelled real news to score (evaluation only)",
+        help="labelled real English news to score the English model on (evaluation only)",
     )
     args = parser.parse_args(argv)
     if args.cv < 2:
         parser.error("--cv must be at least 2")
-    if args.if_needed and model_is_current(args.out, args.data):
-        log(f"{args.out} holds a valid model of this data; nothing to do")
-        return 0
-    try:
-        result = train(
-            args.data, seed=args.seed, cv=args.cv, lodo=not args.no_lodo, real_news=args.real_news
-        )
-    except DataError as exc:
-        log(str(exc))
-        return 2
-    manifest = save(result, args.out)
-    report = render_report(manifest)
-    args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(report, encoding="utf-8")
-    print(report)
-    log(f"saved model {manifest.version} to {args.out}, report to {args.report}")
+    languages = args.language or (["en"] if args.data else corpus_languages())
+    if args.data and len(languages) != 1:
+        parser.error("--data trains one model: give one --language")
+    for code in languages:
+        if not re.fullmatch(r"[a-z]{2,3}", code):
+            parser.error(f"--language takes ISO 639 codes such as en or ru, not {code!r}")
+    for language in languages:
+        data = args.data or [DATA_ROOT / language]
+        out = args.out / language
+        if args.if_needed and model_is_current(out, data, language):
+            log(f"{out} holds a valid {language} model of this data; nothing to do")
+            continue
+        log(f"== {language}: training on {', '.join(str(d) for d in data)}")
+        try:
+            result = train(
+                data,
+                seed=args.seed,
+                cv=args.cv,
+                lodo=not args.no_lodo,
+                real_news=args.real_news if language == "en" else None,
+                language=language,
+            )
+        except DataError as exc:
+            log(str(exc))
+            return 2
+        manifest = save(result, out)
+        report = render_report(manifest)
+        path = args.reports / f"{language}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(report, encoding="utf-8")
+        print(report)
+        log(f"saved {language} model {manifest.version} to {out}, report to {path}")
     return 0
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from app.archive import run
 from app.classify import classify_texts
-from app.model import load_model
+from app.model import load_models
 
 distributed = pytest.importorskip("dask.distributed")
 
@@ -82,12 +82,12 @@ def read_rows(out: Path) -> list[tuple]:
 
 
 def expected_rows(model_dir: Path, inputs: Path) -> list[tuple]:
-    model = load_model(model_dir)
+    models = load_models(model_dir)
     docs = [(f"a{i}", TEXTS[i % 3]) for i in range(300)]
     docs += [(f"b{i}", TEXTS[(i + 1) % 3].replace("\n\n", " ")) for i in range(100)]
     rows = []
-    for (doc_id, _), (sentences, _) in zip(
-        docs, classify_texts(model, [t for _, t in docs]), strict=True
+    for (doc_id, _), (sentences, _, _) in zip(
+        docs, classify_texts(models, [t for _, t in docs]), strict=True
     ):
         rows += [
             (doc_id, s.index, s.start, s.end, s.text, tuple(s.labels), s.scores["official_denial"])

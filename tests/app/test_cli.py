@@ -26,9 +26,10 @@ def test_classify_file_as_table(tiny_model_dir: Path, tmp_path: Path, capsys) ->
     code, out, _ = run(["--model-dir", str(tiny_model_dir), "classify", str(path)], capsys)
     assert code == 0
     lines = out.splitlines()
-    assert "labels / sentence" in lines[0]
-    assert "[official_denial] The ministry denied" in lines[1]
-    assert "[-] Rain is expected" in lines[2]
+    assert lines[0].startswith("language: en (")
+    assert "labels / sentence" in lines[1]
+    assert "[official_denial] The ministry denied" in lines[2]
+    assert "[-] Rain is expected" in lines[3]
     assert lines[-1].startswith("2 sentences, 1 labelled")
 
 

@@ -34,7 +34,7 @@ def admin(folder: Path):  # type: ignore[no-untyped-def]
 def version(client: TestClient) -> str:
     response = client.post("/classify", json={"text": "The ministry denied it."})
     assert response.status_code == 200, response.text
-    return str(response.json()["model"]["version"])
+    return str(response.json()["models"][0]["version"])
 
 
 def test_reload_is_off_without_token(client: TestClient) -> None:
@@ -58,7 +58,7 @@ def test_reload_swaps_in_a_new_model(admin: TestClient, folder: Path) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {"previous": before, "current": new.version, "rolling_restart": False}
     assert version(admin) == new.version
-    assert admin.get("/model").json()["version"] == new.version
+    assert admin.get("/model").json()["models"]["en"]["version"] == new.version
     assert f'version="{new.version}"' in admin.get("/metrics").text
 
 

@@ -24,8 +24,10 @@ def test_classify_json_contract(client: TestClient) -> None:
     body = response.json()
     labels = ["blame_attribution", "downplaying", "official_denial"]
     assert body["labels"] == labels
-    assert body["model"]["name"] == "framing"
-    assert body["model"]["version"]
+    [model] = body["models"]
+    assert model["name"] == "framing" and model["version"] and model["language"] == "en"
+    assert body["language"]["code"] == "en"
+    assert body["language"]["source"] in {"detected", "script"}
     sentences = body["sentences"]
     assert [s["index"] for s in sentences] == list(range(4))
     for s in sentences:
@@ -42,11 +44,13 @@ def test_classify_json_contract(client: TestClient) -> None:
     assert sentences[1]["labels"] == ["blame_attribution"]
     assert sentences[2]["labels"] == ["downplaying"]
     assert sentences[3]["labels"] == []
+    assert {s["language"] for s in sentences} == {"en"}
     summary = body["summary"]
     assert summary == {
         "sentences": 4,
         "labelled": 3,
         "counts": {"blame_attribution": 1, "downplaying": 1, "official_denial": 1},
+        "languages": {"en": 4},
     }
 
 
@@ -88,19 +92,24 @@ def test_labels_and_model_card(client: TestClient, tiny_model_dir: Path) -> None
     names = [item["name"] for item in response.json()["labels"]]
     assert names == ["blame_attribution", "downplaying", "official_denial"]
     assert all(item["description"] for item in response.json()["labels"])
+    assert all(item["thresholds"] == {"en": 0.5} for item in response.json()["labels"])
+    assert response.json()["languages"] == ["en"]
     card = client.get("/model")
     assert card.status_code == 200, card.text
-    body = card.json()
+    assert card.json()["languages"] == ["en"]
+    body = card.json()["models"]["en"]
     for key in ("version", "created", "sklearn_version", "training_data", "thresholds", "metrics"):
         assert key in body
+    assert body["language"] == "en"
     assert body["training_data"]["fingerprint"] == "test"
 
 
 def test_health_and_readiness(client: TestClient, settings: Settings) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "model_version": None}
+    assert client.get("/healthz").json()["status"] == "ok"
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "ready"
+    assert ready.json()["languages"] == ["en"]
     # Without the lifespan having run, no model is loaded.
     cold = TestClient(create_app(settings))
     assert cold.get("/readyz").status_code == 503

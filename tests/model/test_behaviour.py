@@ -20,7 +20,7 @@ from app.settings import Settings
 @cache
 def model() -> FramingModel:
     try:
-        return load_model(Settings().model_dir)
+        return load_model(Settings().model_dir / "en")
     except ModelLoadError as exc:  # pragma: no cover - depends on the machine
         if os.environ.get("CI"):
             raise
