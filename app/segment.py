@@ -4,7 +4,9 @@ Offsets count Unicode code points, so `text[start:end]` is the sentence in Pytho
 any language that indexes strings by code point. Blingfire finds the sentence ends inside
 each block of text; the rules here add what it misses: a blank line always ends a
 sentence, a bullet or a headline line stands alone, and a break after a title such as
-"Mr." or "Gov." is undone.
+"Mr." or "Gov." is undone. For Russian the same holds for "г." before a town's name,
+"им.", "проф.", initials ("В. Путин"), and sentences quoted inside «...»; "и т.д." before
+a capital letter ends a sentence, which blingfire misses.
 """
 
 from __future__ import annotations
@@ -26,7 +28,18 @@ _TITLES = frozenset(
 _BEFORE_NUMBER = frozenset(
     "no nos vol art sec approx jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
-_LAST_WORD = re.compile(r"(?<![\w.])(\w+)\.\s*$")
+# Russian: before a name (им. Пушкина, проф. Иванов, ул. Ленина, г. Курск) ...
+_RU_TITLES = frozenset(
+    "им проф акад доц ген св ул пр просп пер пл наб пос обл р-н тов гр г-н г-жа".split()
+)
+# ... and before a number (ст. 207, д. 5, ч. 2, п. 3, т. 2, рис. 1, с. 14, №).
+_RU_BEFORE_NUMBER = frozenset("ст д ч п т рис табл с стр кв корп гл разд".split())
+_RU_YEAR = frozenset(("г", "гг"))  # "в 2023 г." ends a sentence; "в г. Курске" does not
+_CYRILLIC_INITIAL = re.compile(r"^[А-ЯЁ]$")
+_ENDS_WITH_YEAR = re.compile(r"\d(?:-[а-я]{1,3})?\s*$")
+_RU_LIST_END = re.compile(r"\bи\s(?:т\.\s?[дп]|др|пр)\.(?=\s+[«\"]?[А-ЯЁA-Z])")
+_QUOTE_REACH = 600  # how far a closing » is looked for
+_LAST_WORD = re.compile(r"(?<![\w.])([\w-]+)\.\s*$")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,3}\.\s*$")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0\u2000-\u200a\u3000]*\n")
 _BULLET = re.compile(r"[ \t\u00a0]*(?:[-*•·‣▪◦–—]|\d{1,3}[.)])\s")
@@ -115,10 +128,24 @@ def _break_is_false(before: str, after: str) -> bool:
     if not m:
         return False
     word = m.group(1)
+    lower = word.lower()
     nxt = after.lstrip()[:1]
-    if word.lower() in _BEFORE_NUMBER:
-        return nxt.isdigit()
-    return word.lower() in _TITLES
+    if lower in _BEFORE_NUMBER or (lower in _RU_BEFORE_NUMBER and word == lower):
+        return nxt.isdigit() or (nxt == "№")
+    if lower in _RU_YEAR and word == lower:
+        return not _ENDS_WITH_YEAR.search(before[: m.start()])
+    if _CYRILLIC_INITIAL.match(word) and (m.start() == 0 or before[m.start() - 1] in " \t\n(«"):
+        return nxt.isupper()  # an initial: "В. Путин", not "+5°С."
+    return lower in _TITLES or (lower in _RU_TITLES and word == lower)
+
+
+def _inside_quote(text: str, start: int, cut: int, end: int) -> bool:
+    """Whether `cut` falls inside «...» opened in this sentence and closed soon after."""
+    opened = text.count("«", start, cut) - text.count("»", start, cut)
+    if opened <= 0:
+        return False
+    close = text.find("»", cut, min(end, cut + _QUOTE_REACH))
+    return close != -1 and "«" not in text[cut:close]
 
 
 def _split_long(text: str, span: Span) -> list[Span]:
@@ -155,6 +182,10 @@ def split_sentences(text: str) -> list[Span]:
     # Blingfire finds the ends, once for the whole text; the text between consecutive
     # ends is a sentence, so nothing it might skip or normalise is ever lost.
     ends = _sentence_ends(text)
+    if "т." in text or "др." in text or "пр." in text:
+        extra = [m.end() for m in _RU_LIST_END.finditer(text)]
+        if extra:
+            ends = sorted(set(ends).union(extra))
     for block in _blocks(text):
         if not text[block.start : block.end].strip():
             continue
@@ -169,8 +200,9 @@ def split_sentences(text: str) -> list[Span]:
             if pending is not None:
                 piece = Span(pending.start, piece.end)
                 pending = None
-            if cut != block.end and _break_is_false(
-                text[piece.start : piece.end], text[cut : cut + 3]
+            if cut != block.end and (
+                _break_is_false(text[piece.start : piece.end], text[cut : cut + 3])
+                or _inside_quote(text, piece.start, cut, block.end)
             ):
                 pending = piece
                 continue
