@@ -22,21 +22,6 @@ class Classified(NamedTuple):
     language: LanguageInfo
 
 
-def detect_languages(
-    models: ModelSet, texts: Sequence[str], requested: Sequence[str | None] | None = None
-) -> list[Detection]:
-    """Each text's language; UnsupportedLanguage (with `index` set) at the first misfit."""
-    wanted = requested if requested is not None else [None] * len(texts)
-    detections: list[Detection] = []
-    for index, (text, language) in enumerate(zip(texts, wanted, strict=True)):
-        try:
-            detections.append(models.detector.detect(text, language))
-        except UnsupportedLanguage as exc:
-            exc.index = index
-            raise
-    return detections
-
-
 def detect_each(
     models: ModelSet, texts: Sequence[str], requested: str | None = None
 ) -> list[Detection | UnsupportedLanguage]:
@@ -63,10 +48,16 @@ def classify_texts(
     reads.
     """
     given = languages if languages is not None else [None] * len(texts)
-    detections = [
-        g if isinstance(g, Detection) else detect_languages(models, [t], [g])[0]
-        for t, g in zip(texts, given, strict=True)
-    ]
+    detections: list[Detection] = []
+    for index, (text, language) in enumerate(zip(texts, given, strict=True)):
+        if isinstance(language, Detection):
+            detections.append(language)
+            continue
+        try:
+            detections.append(models.detector.detect(text, language))
+        except UnsupportedLanguage as exc:
+            exc.index = index
+            raise
     spans = [split_sentences(text) for text in texts]
     flat = [text[s.start : s.end] for text, doc in zip(texts, spans, strict=True) for s in doc]
     routed: list[str] = []

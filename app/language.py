@@ -25,6 +25,8 @@ SAMPLE_CHARS = 2_000
 UNSUPPORTED_CONFIDENCE = 0.9
 # ... and has this many letters to go on: "OK" or "NATO" is no evidence of anything.
 MIN_LETTERS = 20
+# Below this, identification naming a served language is a guess; the script decides.
+MIN_CONFIDENCE = 0.5
 # A sentence leaves its document's model when this share of its letters (and at least
 # MIN_SENTENCE_LETTERS of them) are in another served language's script.
 SCRIPT_SHARE = 0.8
@@ -147,20 +149,25 @@ class LanguageDetector:
             return Detection(requested, "request")
         sample = text[:SAMPLE_CHARS]
         latin, cyrillic, letters = script_counts(sample)
-        if letters >= MIN_LETTERS and latin + cyrillic < letters / 2:
-            # Mostly another writing system (Greek, Arabic, Han ...): none of ours.
-            language, confidence = self.identify(sample)
-            if language not in self.served:
-                raise UnsupportedLanguage(language, self.served, confidence)
-            return Detection(language, "detected", round(confidence, 4))
         language, confidence = self.identify(sample)
-        if language in self.served:
-            return Detection(language, "detected", round(confidence, 4))
-        if confidence >= UNSUPPORTED_CONFIDENCE and letters >= MIN_LETTERS:
-            raise UnsupportedLanguage(language, self.served, confidence)
+        if language not in self.served:
+            other_script = letters >= MIN_LETTERS and latin + cyrillic < letters / 2
+            sure = confidence >= UNSUPPORTED_CONFIDENCE and letters >= MIN_LETTERS
+            if other_script or sure:
+                raise UnsupportedLanguage(language, self.served, confidence)
+        # Between served languages the writing system is the surer guide (identification
+        # weighs a Russian quote in an English article by its bytes, twice a Latin letter).
         by_script = self.by_script(sample)
+        if (
+            language in self.served
+            and confidence >= MIN_CONFIDENCE
+            and by_script in (None, language)
+        ):
+            return Detection(language, "detected", round(confidence, 4))
         if by_script is not None:
             return Detection(by_script, "script")
+        if language in self.served:
+            return Detection(language, "detected", round(confidence, 4))
         return Detection(self.served[0], "default")
 
     def sentence_language(self, sentence: str, document_language: str) -> str:

@@ -28,10 +28,7 @@ def model() -> FramingModel:
     except ModelLoadError as exc:  # pragma: no cover - depends on the machine
         if os.environ.get("CI"):
             raise
-        pytest.skip(
-            f"no trained Russian model ({exc}); run "
-            "`make model`"
-        )
+        pytest.skip(f"no trained Russian model ({exc}); run `make model`")
 
 
 def labels_of(text: str) -> set[str]:

@@ -8,15 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.model import load_model
-from tests.conftest import TINY
+from app.model import load_model, load_models
+from tests.conftest import TINY, TINY_RU
 from training.train import main, model_is_current, save, train
 
 
-@pytest.fixture
-def data_file(tmp_path: Path) -> Path:
-    rows = [*TINY, *[(f"{t} Officials said so on day {i}.", ls) for i, (t, ls) in enumerate(TINY)]]
-    path = tmp_path / "data.jsonl"
+def write_data(path: Path, tiny: list[tuple[str, list[str]]], suffix: str) -> Path:
+    rows = [*tiny, *[(f"{t} {suffix} {i}.", ls) for i, (t, ls) in enumerate(tiny)]]
     path.write_text(
         "".join(
             json.dumps({"id": f"r{i}", "text": t, "labels": ls, "domain": f"d{i % 3}"}) + "\n"
@@ -25,6 +23,35 @@ def data_file(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    return write_data(tmp_path / "data.jsonl", TINY, "Officials said so on day")
+
+
+def test_one_model_per_language(
+    data_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ru = write_data(tmp_path / "ru.jsonl", TINY_RU, "Об этом сообщили в день")
+    out, reports = tmp_path / "models", tmp_path / "reports"
+    common = ["--out", str(out), "--reports", str(reports), "--cv", "2", "--no-lodo"]
+    assert main(["--data", str(data_file), "--language", "en", *common]) == 0
+    assert main(["--data", str(ru), "--language", "ru", *common]) == 0
+    models = load_models(out)
+    assert models.languages == ["en", "ru"]
+    assert models["ru"].manifest.language == "ru"
+    assert (reports / "ru.md").read_text().startswith("# Evaluation report: ru model")
+    capsys.readouterr()
+    assert main(["--data", str(ru), "--language", "ru", "--if-needed", *common]) == 0
+    assert "nothing to do" in capsys.readouterr().err
+    # An English model in the Russian folder is not current: it is rebuilt.
+    assert not model_is_current(out / "en", [data_file], "ru")
+
+
+def test_data_trains_one_language(data_file: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["--data", str(data_file), "--language", "en", "ru", "--out", str(tmp_path)])
 
 
 def test_train_save_load(data_file: Path, tmp_path: Path) -> None:
