@@ -62,6 +62,7 @@ def corpus_languages() -> list[str]:
         if p.is_dir() and re.fullmatch(r"[a-z]{2,3}", p.name) and any(p.glob("*.jsonl"))
     )
 
+
 KNOWN_DESCRIPTIONS = {
     "blame_attribution": "Assigns fault or responsibility for something bad to an actor, "
     "explicitly or by insinuation.",
