@@ -61,14 +61,11 @@ def classify_texts(
     spans = [split_sentences(text) for text in texts]
     flat = [text[s.start : s.end] for text, doc in zip(texts, spans, strict=True) for s in doc]
     routed: list[str] = []
-    for detection, doc in zip(detections, spans, strict=True):
-        start = len(routed)
-        for i in range(len(doc)):
-            sentence = flat[start + i]
-            if detection.source == "request":
-                routed.append(detection.language)
-            else:
-                routed.append(models.detector.sentence_language(sentence, detection.language))
+    for text, detection, doc in zip(texts, detections, spans, strict=True):
+        if detection.source == "request":
+            routed += [detection.language] * len(doc)
+        else:
+            routed += models.detector.sentence_languages(text, doc, detection.language)
 
     labels = models.labels
     scores = np.zeros((len(flat), len(labels)))
