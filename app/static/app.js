@@ -23,7 +23,17 @@
       const body = await response.json();
       state.labels = body.labels.map((l) => l.name);
       state.descriptions = Object.fromEntries(body.labels.map((l) => [l.name, l.description]));
-      $("model-info").textContent = `Model ${body.model.name} ${body.model.version}`;
+      const names = new Intl.DisplayNames(["en"], { type: "language" });
+      state.languageNames = Object.fromEntries(body.languages.map((c) => [c, names.of(c) || c]));
+      $("model-info").textContent = "Languages: " + body.models
+        .map((m) => `${state.languageNames[m.language]} (model ${m.version})`).join(", ");
+      const language = $("language");
+      for (const code of body.languages) {
+        const option = document.createElement("option");
+        option.value = code;
+        option.textContent = state.languageNames[code];
+        language.append(option);
+      }
       const filter = $("filter");
       for (const name of state.labels) {
         const option = document.createElement("option");
@@ -52,7 +62,7 @@
       const response = await fetch("/classify", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ text, explain: true }),
+        body: JSON.stringify({ text, explain: true, language: $("language").value || undefined }),
       });
       const body = await response.json();
       if (!response.ok) throw new Error(body.detail || `error ${response.status}`);
@@ -60,12 +70,21 @@
       state.codePoints = Array.from(text); // offsets count code points, not UTF-16 units
       state.result = body;
       render();
-      setStatus(`${body.summary.sentences} sentences, ${body.summary.labelled} labelled.`);
+      setStatus(`${languageSummary(body)} ${body.summary.sentences} sentences, ${body.summary.labelled} labelled.`);
     } catch (err) {
       setStatus(`Could not analyse: ${err.message}`, true);
     } finally {
       $("analyse").disabled = false;
     }
+  }
+
+  const languageName = (code) => state.languageNames?.[code] || code;
+
+  function languageSummary(body) {
+    const how = { request: "as asked", detected: "detected", script: "by script", default: "default" };
+    const per = Object.entries(body.summary.languages);
+    const mixed = per.length > 1 ? ` (${per.map(([c, n]) => `${n} ${languageName(c)}`).join(", ")})` : "";
+    return `${languageName(body.language.code)}, ${how[body.language.source] || body.language.source}${mixed}:`;
   }
 
   function setStatus(message, isError = false) {
@@ -155,7 +174,7 @@
     const detail = $("detail");
     detail.replaceChildren();
     const title = document.createElement("h3");
-    title.textContent = `Sentence ${index + 1}`;
+    title.textContent = `Sentence ${index + 1} · ${languageName(s.language)}`;
     detail.append(title, quoteWithEvidence(s));
 
     const table = document.createElement("table");
@@ -246,9 +265,9 @@
   };
 
   function exportCsv() {
-    const header = ["index", "start", "end", "text", "labels", ...state.labels.map((l) => `score_${l}`)];
+    const header = ["index", "start", "end", "language", "text", "labels", ...state.labels.map((l) => `score_${l}`)];
     const rows = state.result.sentences.map((s) => [
-      s.index, s.start, s.end, s.text, s.labels.join(";"), ...state.labels.map((l) => s.scores[l]),
+      s.index, s.start, s.end, s.language, s.text, s.labels.join(";"), ...state.labels.map((l) => s.scores[l]),
     ]);
     return [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }

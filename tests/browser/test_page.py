@@ -47,9 +47,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tiny_model_dir: Path) -> Iterator[str]:
+def server(bilingual_model_dir: Path) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "FRAMING_MODEL_DIR": str(tiny_model_dir)}
+    env = {**os.environ, "FRAMING_MODEL_DIR": str(bilingual_model_dir)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -109,7 +109,8 @@ def test_analyse_highlight_evidence_export(server: str, browser, tmp_path: Path)
     response = page.goto(server + "/")
     assert response is not None and response.status == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    page.wait_for_selector("#model-info:has-text('Model framing')")
+    page.wait_for_selector("#model-info:has-text('Languages: English (model')")
+    assert "Russian (model" in page.locator("#model-info").inner_text()
 
     page.fill("#text", ARTICLE)
     page.click("#analyse")
@@ -149,7 +150,7 @@ def test_analyse_highlight_evidence_export(server: str, browser, tmp_path: Path)
     saved_csv = tmp_path / "out.csv"
     csv_download.value.save_as(saved_csv)
     lines = saved_csv.read_text().splitlines()
-    assert lines[0].startswith("index,start,end,text,labels,score_blame_attribution")
+    assert lines[0].startswith("index,start,end,language,text,labels,score_blame_attribution")
     assert len(lines) == 6
     assert not errors, errors
     page.close()
@@ -165,7 +166,7 @@ def test_keyboard_navigation(server: str, browser) -> None:  # type: ignore[no-u
     page.locator(".sentence").first.focus()
     page.keyboard.press("ArrowDown")
     assert page.evaluate("document.activeElement.dataset.index") == "1"
-    assert page.locator("#detail h3").inner_text() == "Sentence 2"
+    assert page.locator("#detail h3").inner_text() == "Sentence 2 · English"
     page.close()
 
 
@@ -174,4 +175,31 @@ def test_error_is_shown(server: str, browser) -> None:  # type: ignore[no-untype
     page.goto(server + "/")
     page.click("#analyse")
     assert "Paste or open some text" in page.locator("#status").inner_text()
+    page.close()
+
+
+def test_russian_text_and_language_choice(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("#language option[value='ru']", state="attached")
+    page.fill(
+        "#text",
+        "Министерство отвергло все обвинения в причастности к удару. "
+        "Пострадали лишь несколько человек, ничего серьёзного.",
+    )
+    page.click("#analyse")
+    page.wait_for_selector(".sentence")
+    assert page.locator("#status").inner_text().startswith("Russian, detected:")
+    page.locator(".sentence").first.focus()
+    assert page.locator("#detail h3").inner_text() == "Sentence 1 · Russian"
+
+    page.select_option("#language", "en")
+    page.click("#analyse")
+    page.wait_for_selector("#status:has-text('English, as asked')")
+
+    page.select_option("#language", "")
+    page.fill("#text", "Das Ministerium wies alle Vorwürfe über den Angriff entschieden zurück.")
+    page.click("#analyse")
+    page.wait_for_selector("#status.error")
+    assert "looks like German (de)" in page.locator("#status").inner_text()
     page.close()
