@@ -167,3 +167,24 @@ def test_worker_killed_mid_run_changes_nothing(
     assert len(list(out.glob("part-*.parquet"))) == 41
     assert read_rows(out) == expected_rows(tiny_model_dir, inputs)
     assert summary["documents"] == 400
+
+
+def test_languages_are_routed_and_unsupported_documents_rejected(
+    cluster: str, bilingual_model_dir: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "mixed.jsonl"
+    rows = [
+        {"id": "en", "text": TEXTS[0]},
+        {"id": "ru", "text": "Министерство отвергло все обвинения в причастности к удару."},
+        {"id": "de", "text": "Das Ministerium wies alle Vorwürfe über den Angriff zurück."},
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run([str(source)], out, bilingual_model_dir, scheduler=cluster, progress=False)
+    assert summary["documents"] == 2 and summary["rejects"] == 1
+    assert set(summary["models"]) == {"en", "ru"}
+    table = pq.read_table(sorted(out.glob("part-*.parquet"))).to_pylist()
+    languages = {(r["document_id"], r["document_language"], r["language"]) for r in table}
+    assert languages == {("en", "en", "en"), ("ru", "ru", "ru")}
+    [reject] = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert reject["id"] == "de" and "German" in reject["reason"]

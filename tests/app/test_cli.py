@@ -100,3 +100,66 @@ def test_batch_reports_and_keeps_bad_lines(tiny_model_dir: Path, tmp_path: Path,
 def test_bad_model_dir_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="make model"):
         main(["--model-dir", str(tmp_path), "classify", "-"])
+
+
+RU_TEXT = "Министерство отвергло все обвинения в причастности к удару. Завтра ожидается дождь."
+DE_TEXT = "Das Ministerium wies alle Vorwürfe über den Angriff entschieden zurück."
+
+
+def test_models_lists_the_languages(bilingual_model_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["--model-dir", str(bilingual_model_dir), "models"], capsys)
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["en", "ru"]
+
+
+def test_classify_names_the_language_and_takes_one(  # type: ignore[no-untyped-def]
+    bilingual_model_dir: Path, tmp_path: Path, capsys
+) -> None:
+    ru, de = tmp_path / "ru.txt", tmp_path / "de.txt"
+    ru.write_text(RU_TEXT, encoding="utf-8")
+    de.write_text(DE_TEXT, encoding="utf-8")
+    code, out, _ = run(["--model-dir", str(bilingual_model_dir), "classify", str(ru)], capsys)
+    assert code == 0
+    assert out.splitlines()[0].startswith("language: ru (detected, ")
+    assert "[official_denial] Министерство" in out
+    code, out, err = run(["--model-dir", str(bilingual_model_dir), "classify", str(de)], capsys)
+    assert code == 1
+    assert "looks like German (de)" in err
+    code, out, _ = run(
+        ["--model-dir", str(bilingual_model_dir), "classify", str(de), "--language", "en"], capsys
+    )
+    assert code == 0 and out.startswith("language: en (request)")
+    with pytest.raises(SystemExit, match="no model reads 'de'"):
+        main(["--model-dir", str(bilingual_model_dir), "classify", str(de), "--language", "de"])
+
+
+def test_batch_rejects_documents_in_unsupported_languages(  # type: ignore[no-untyped-def]
+    bilingual_model_dir: Path, tmp_path: Path, capsys
+) -> None:
+    source = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "en", "text": TEXT},
+        {"id": "ru", "text": RU_TEXT},
+        {"id": "de", "text": DE_TEXT},
+    ]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, err = run(
+        [
+            "--model-dir",
+            str(bilingual_model_dir),
+            "batch",
+            str(source),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        capsys,
+    )
+    assert code == 0
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r["language"]["code"]) for r in written] == [("en", "en"), ("ru", "ru")]
+    assert {s["language"] for s in written[1]["sentences"]} == {"ru"}
+    [reject] = [json.loads(line) for line in Path(f"{out}.rejects").read_text().splitlines()]
+    assert reject["id"] == "de" and "German" in reject["reason"]
+    assert "de: the text looks like German" in err
