@@ -1,4 +1,4 @@
-"""Copy the evaluation tables of training/reports/en.md into README.md.
+"""Copy the evaluation tables of training/reports/<language>.md into README.md.
 
     python scripts/readme_metrics.py
 
@@ -11,23 +11,34 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "training" / "reports"
 START, END = "<!-- metrics:start -->", "<!-- metrics:end -->"
+NAMES = {"en": "English", "ru": "Russian"}
 
 
-def main() -> None:
-    report = (ROOT / "training" / "reports" / "latest.md").read_text(encoding="utf-8")
+def tables(language: str) -> list[str]:
+    path = REPORTS / f"{language}.md"
+    report = path.read_text(encoding="utf-8")
     version = re.search(r"model (\S+)", report)
-    sections = re.split(r"^## ", report, flags=re.M)[1:]
     parts = [
-        f"Model {version.group(1) if version else '?'}, from `training/reports/en.md` "
+        f"#### {NAMES.get(language, language)}",
+        "",
+        f"Model {version.group(1) if version else '?'}, from `{path.relative_to(ROOT)}` "
         "(written by `training/train.py`):",
         "",
     ]
-    for section in sections:
+    for section in re.split(r"^## ", report, flags=re.M)[1:]:
         title, _, body = section.partition("\n")
         table = [line for line in body.splitlines() if line.startswith("|")]
         if table:
             parts += [f"**{title.strip()}**", "", *table, ""]
+    return parts
+
+
+def main() -> None:
+    parts: list[str] = []
+    for language in ("en", "ru"):
+        parts += tables(language)
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     before, _, rest = text.partition(START)

@@ -1,0 +1,105 @@
+"""One model for all languages, or one per language? The same evaluation decides.
+
+    python training/compare_multilingual.py          # writes training/reports/multilingual.md
+
+Each language's corpus is split exactly as `train.py` splits it (same grouping, same
+seed), so every model is scored on the same held-out sentences. The joint model is
+trained on the union of the training splits, with C and thresholds chosen by grouped
+cross-validation on that union, as `train.py` does for one language. The per-language
+figures are read from the models `make model` built.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from app.model import load_models
+from training.data import load_examples
+from training.train import (
+    C_GRID,
+    DATA_ROOT,
+    DEFAULT_OUT,
+    DEFAULT_REPORTS,
+    best_thresholds,
+    build_pipeline,
+    corpus_languages,
+    fit_head,
+    holdout_split,
+    label_matrix,
+    log,
+    metrics,
+    out_of_fold,
+    paraphrase_groups,
+)
+
+SEED, CV = 13, 5
+
+
+def main() -> int:
+    languages = corpus_languages()
+    models = load_models(DEFAULT_OUT)
+    labels = models.labels
+    hasher = build_pipeline(seed=SEED).named_steps["hash"]
+    x_parts, y_parts, g_parts, test_rows = [], [], [], {}
+    offset = 0
+    for language in languages:
+        examples = load_examples([DATA_ROOT / language])
+        texts = [ex.text for ex in examples]
+        y = label_matrix(examples, labels)
+        groups = paraphrase_groups(texts)
+        train_idx, test_idx = holdout_split(y, groups, SEED)
+        x = sparse.csr_matrix(hasher.transform(texts))
+        x_parts.append(x)
+        y_parts.append(y)
+        g_parts.append(groups + offset)  # groups never span languages
+        offset += int(groups.max()) + 1
+        start = sum(p.shape[0] for p in x_parts[:-1])
+        test_rows[language] = (start + train_idx, start + test_idx)
+        log(f"{language}: train {len(train_idx)}, test {len(test_idx)}")
+    x_all = sparse.vstack(x_parts).tocsr()
+    y_all = np.vstack(y_parts)
+    g_all = np.concatenate(g_parts)
+    train_all = np.concatenate([tr for tr, _ in test_rows.values()])
+
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in C_GRID:
+        oof = out_of_fold(x_all[train_all], y_all[train_all], g_all[train_all], c, CV, SEED)
+        thresholds = best_thresholds(y_all[train_all], oof)
+        f1 = metrics(y_all[train_all], oof >= thresholds, labels)["macro"]["f1"]
+        log(f"joint C={c:g}: out-of-fold macro-F1 {f1:.4f}")
+        if best is None or f1 > best[1]:
+            best = (c, f1, thresholds)
+    assert best is not None
+    c, _, thresholds = best
+    head = fit_head(x_all[train_all], y_all[train_all], c, SEED)
+
+    lines = [
+        "# One joint model or one model per language",
+        "",
+        "Same held-out test split per language as `train.py`; the joint model is trained on "
+        f"the union of the training splits (C={c:g} by grouped cross-validation on it). "
+        "Written by `python training/compare_multilingual.py`.",
+        "",
+        "| test split | model | blame F1 | downplaying F1 | denial F1 | macro F1 |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for language, (_, test_idx) in test_rows.items():
+        joint = metrics(y_all[test_idx], head.predict_proba(x_all[test_idx]) >= thresholds, labels)
+        own: dict[str, Any] = models[language].manifest.metrics["test"]
+        for name, m in ((f"{language} model", own), ("joint model", joint)):
+            cells = " | ".join(f"{m[label]['f1']:.3f}" for label in labels)
+            lines.append(f"| {language} | {name} | {cells} | {m['macro']['f1']:.3f} |")
+    report = "\n".join(lines) + "\n"
+    path = DEFAULT_REPORTS / "multilingual.md"
+    path.write_text(report, encoding="utf-8")
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
