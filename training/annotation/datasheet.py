@@ -40,8 +40,9 @@ def main(language: str = "en") -> int:
         "",
         *(
             [
-                "Written natively in Russian (not translated) for the Russian-language issue; "
-                "not yet used by the served model. Same guide, same process and same checks "
+                "Written natively in Russian (not translated); the Russian model "
+                "(`models/ru`, report `training/reports/ru.md`) is trained on it. Same guide, "
+                "same process and same checks "
                 "as the English corpus (`../README.md`); writer brief "
                 "`training/annotation/ru/WRITER_BRIEF.md`.",
                 "",
