@@ -49,11 +49,16 @@ def main() -> None:
     for folder in sorted((ROOT / "training" / "data").glob("*/")):
         files = sorted(folder.glob("*.jsonl"))
         if files:
-            texts = [json.loads(line)["text"] for f in files for line in f.open(encoding="utf-8")]
+            texts = [
+                json.loads(line)["text"]
+                for f in files
+                for line in f.read_text(encoding="utf-8").splitlines()
+            ]
             check(detector, f"training/data/{folder.name}", texts, folder.name)
     for spec in args.extra:
         path, _, language = spec.rpartition(":")
-        texts = [json.loads(line)["text"] for line in Path(path).open(encoding="utf-8")]
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        texts = [json.loads(line)["text"] for line in lines if line.strip()]
         check(detector, path, texts, language)
 
 

@@ -12,7 +12,6 @@ figures are read from the models `make model` built.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
