@@ -38,4 +38,4 @@ docker-smoke:
 	bash scripts/docker-smoke.sh
 
 clean:
-	rm -rf $(VENV) models/model.joblib models/model.json .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(filter-out models/README.md,$(wildcard models/*)) .pytest_cache .mypy_cache .ruff_cache

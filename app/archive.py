@@ -157,13 +157,16 @@ def _write_atomic(path: Path, write: Any) -> None:
     tmp.replace(path)
 
 
-def process(part: Partition, blob: dict[str, bytes], out_dir: str) -> dict[str, Any]:
+def process(
+    part: Partition, blob: dict[str, bytes], out_dir: str, language: str | None = None
+) -> dict[str, Any]:
     """Classify one partition and write its Parquet part; its counts for the summary."""
     models = model_from_blob(blob)
     read, rejects = _documents(part)
     docs: list[tuple[str, str]] = []
     detections: list[Detection] = []
-    for (doc_id, text), found in zip(read, detect_each(models, [t for _, t in read]), strict=True):
+    found_all = detect_each(models, [t for _, t in read], language)
+    for (doc_id, text), found in zip(read, found_all, strict=True):
         if isinstance(found, Detection):
             docs.append((doc_id, text))
             detections.append(found)
@@ -182,11 +185,11 @@ def process(part: Partition, blob: dict[str, bytes], out_dir: str) -> dict[str, 
         **{f"score_{label}": [] for label in models.labels},
     }
     counts: Counter[str] = Counter()
-    for (doc_id, _), (sentences, summary, language) in zip(docs, results, strict=True):
+    for (doc_id, _), (sentences, summary, info) in zip(docs, results, strict=True):
         counts.update({k: v for k, v in summary.counts.items() if v})
         for s in sentences:
             columns["document_id"].append(doc_id)
-            columns["document_language"].append(language.code)
+            columns["document_language"].append(info.code)
             columns["sentence_index"].append(s.index)
             columns["language"].append(s.language)
             columns["start"].append(s.start)
@@ -250,8 +253,12 @@ def run(
     workers: int | None = None,
     partition_size: int = 2_000,
     progress: bool = True,
+    language: str | None = None,
 ) -> dict[str, Any]:
-    """Classify every document of `inputs` into Parquet parts under `out_dir`."""
+    """Classify every document of `inputs` into Parquet parts under `out_dir`.
+
+    Each document's language is detected, unless `language` names one for all.
+    """
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
 
@@ -262,6 +269,10 @@ def run(
     done = [p for p in parts if (out_dir / f"part-{p.id}.parquet").exists()]
     todo = [p for p in parts if p not in done]
     blob = model_blob(model_dir)
+    manifests = [json.loads(d) for n, d in sorted(blob.items()) if n.endswith(MANIFEST_FILE)]
+    served = [m.get("language", "en") for m in manifests]
+    if language is not None and language not in served:
+        raise ValueError(f"no model reads {language!r}; the languages served are {served}")
     stats = [part_stats(out_dir, p) for p in done]
     cluster = None
     if scheduler:
@@ -279,7 +290,14 @@ def run(
             shared = client.scatter(blob, broadcast=True)
             futures = [
                 client.submit(
-                    process, p, shared, str(out_dir), key=f"framing-{p.id}", retries=3, pure=False
+                    process,
+                    p,
+                    shared,
+                    str(out_dir),
+                    language,
+                    key=f"framing-{p.id}",
+                    retries=3,
+                    pure=False,
                 )
                 for p in todo
             ]
@@ -309,12 +327,8 @@ def run(
         "labels": dict(sorted(labels.items())),
         "rejects": sum(s["rejects"] for s in stats),
         "seconds": round(time.perf_counter() - started, 2),
-        "models": {
-            manifest.get("language", "en"): manifest["version"]
-            for manifest in (
-                json.loads(data) for name, data in blob.items() if name.endswith(MANIFEST_FILE)
-            )
-        },
+        "model": ", ".join(f"{m.get('language', 'en')} {m['version']}" for m in manifests),
+        "models": {m.get("language", "en"): m["version"] for m in manifests},
     }
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return summary

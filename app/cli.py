@@ -153,6 +153,7 @@ def _batch_dask(args: argparse.Namespace) -> int:
             workers=args.workers,
             partition_size=args.partition_size,
             progress=not args.quiet,
+            language=args.language,
         )
     except (FileNotFoundError, ValueError, ModelLoadError) as exc:
         raise SystemExit(f"framing: {exc}") from None
@@ -313,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     batch.add_argument(
         "--language",
         metavar="CODE",
-        help="local engine: read every document in this language (en, ru); detected by default",
+        help="read every document in this language (en, ru); detected per document by default",
     )
     batch.add_argument("--strict", action="store_true", help="exit 1 when any line was rejected")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -23,12 +23,11 @@ import numpy as np
 # How much of a document language identification reads: enough to be sure, cheap on
 # long texts (about 0.25 ms for 1,000 characters).
 SAMPLE_CHARS = 1_000
-# A document is refused as unsupported only when the identifier is this sure ...
-UNSUPPORTED_CONFIDENCE = 0.9
+# The identifier is trusted when it is this sure: a document in a served language is read
+# in it, and one in another language is refused (given enough letters) ...
+CONFIDENT = 0.9
 # ... and has this many letters to go on: "OK" or "NATO" is no evidence of anything.
 MIN_LETTERS = 20
-# Below this, identification naming a served language is a guess; the script decides.
-MIN_CONFIDENCE = 0.5
 # A sentence leaves its document's model when this share of its letters (and at least
 # MIN_SENTENCE_LETTERS of them) are in another served language's script.
 SCRIPT_SHARE = 0.8
@@ -62,6 +61,7 @@ class UnsupportedLanguage(ValueError):
         self.language = language
         self.served = list(served)
         self.confidence = confidence
+        self.requested = requested  # asked for in the request, rather than detected
         self.index: int | None = None  # the document's position in a batch, when known
         ours = ", ".join(_name(code) for code in self.served)
         if requested:
@@ -149,8 +149,8 @@ class LanguageDetector:
         return next((c for c in self.served if SCRIPT_OF_LANGUAGE.get(c) == script), None)
 
     def by_script(self, latin: int, cyrillic: int) -> str | None:
-        """The served language whose script holds most of these letters, if any."""
-        if latin == cyrillic == 0:
+        """The served language whose script holds most of these letters (none on a tie)."""
+        if latin == cyrillic:
             return None
         return self._served_in("cyrillic" if cyrillic > latin else "latin")
 
@@ -166,18 +166,13 @@ class LanguageDetector:
         if language not in self.served:
             letters = len(_LETTER.findall(sample))
             other_script = letters >= MIN_LETTERS and latin + cyrillic < letters / 2
-            sure = confidence >= UNSUPPORTED_CONFIDENCE and letters >= MIN_LETTERS
+            sure = confidence >= CONFIDENT and letters >= MIN_LETTERS
             if other_script or sure:
                 raise UnsupportedLanguage(language, self.served, confidence)
-        # Between served languages the writing system is the surer guide (identification
-        # weighs a Russian quote in an English article by its bytes, twice a Latin letter).
-        by_script = self.by_script(latin, cyrillic)
-        if (
-            language in self.served
-            and confidence >= MIN_CONFIDENCE
-            and by_script in (None, language)
-        ):
+        if language in self.served and confidence >= CONFIDENT:
             return Detection(language, "detected", round(confidence, 4))
+        # Unsure: the writing system most letters are in decides, then the identifier.
+        by_script = self.by_script(latin, cyrillic)
         if by_script is not None:
             return Detection(by_script, "script")
         if language in self.served:

@@ -256,6 +256,12 @@ class ModelSet:
 
 def model_folders(model_dir: Path) -> list[Path]:
     """The folders under `model_dir` holding a model: one per language, or itself."""
+    for child in model_dir.glob("*/"):
+        if (child / MODEL_FILE).is_file() and not (child / MANIFEST_FILE).is_file():
+            raise ModelLoadError(
+                f"{child} holds {MODEL_FILE} but no {MANIFEST_FILE}: a training run did not "
+                "finish. Rebuild the models with `make model`, or remove the folder."
+            )
     children = sorted(p for p in model_dir.glob("*/") if (p / MANIFEST_FILE).is_file())
     if children:
         # English first: it reads text no detector can place (numbers, names).

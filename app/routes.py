@@ -87,6 +87,7 @@ async def _classify_off_loop(
     explain: bool,
     languages: list[str | None],
     names: list[str] | None = None,
+    language_in_query: bool = False,
 ) -> list[Classified]:
     """Classify in a worker thread, a few at a time: the work is CPU-bound and holds the
     GIL, so more threads add memory, not speed. A text no model reads is a 422."""
@@ -101,10 +102,13 @@ async def _classify_off_loop(
         )
     except UnsupportedLanguage as exc:
         detail = str(exc)[:1].upper() + str(exc)[1:]
-        loc: list[str | int] = ["body", "text"]
+        field = "language" if exc.requested else "text"
+        loc: list[str | int] = ["body", field]
+        if exc.requested and language_in_query:
+            loc = ["query", "language"]
         if names is not None and exc.index is not None:
             detail = f"Document {exc.index} ({names[exc.index]!r}): {exc}"
-            loc = ["body", "documents", exc.index, "text"]
+            loc = ["body", "documents", exc.index, field]
         error = {
             "loc": loc,
             "type": "unsupported_language",
@@ -167,7 +171,12 @@ async def classify(
     body = await read_body(request, ClassifyRequest, plain_text_field="text")
     _check_length(body.text, settings.max_text_chars, "The text")
     [result] = await _classify_off_loop(
-        request, models, [body.text], body.explain or explain, [body.language or language]
+        request,
+        models,
+        [body.text],
+        body.explain or explain,
+        [body.language or language],
+        language_in_query=body.language is None and language is not None,
     )
     _count(request, result.summary.sentences, result.summary.counts)
     return ClassifyResponse(

@@ -36,9 +36,17 @@ _RU_TITLES = frozenset(
 _RU_BEFORE_NUMBER = frozenset("ст д ч п т рис табл с стр кв корп гл разд".split())
 _RU_YEAR = frozenset(("г", "гг"))  # "в 2023 г." ends a sentence; "в г. Курске" does not
 _CYRILLIC_INITIAL = re.compile(r"^[А-ЯЁ]$")
+# A surname after an initial: -ов/-ев/-ин (and their forms), -ский/-цкий (and forms),
+# -енко, -ук, -юк, -ич, -ян, -дзе, -швили. "план Б. Он ..." and "категории Б.
+# Пострадавших ..." are not names, so they still end a sentence.
+_SURNAME = re.compile(
+    r"^[А-ЯЁ][а-яё]*(?:(?:ов|ев|ёв|ин|ын)(?:а|у|ым|ой|е|ых|ыми)?"
+    r"|(?:ск|цк)(?:ий|ого|ому|им|ом|ая|ой|ую)|енко|ук|юк|ич|ян|дзе|швили)\b"
+)
 _ENDS_WITH_YEAR = re.compile(r"\d(?:-[а-я]{1,3})?\s*$")
 _RU_LIST_END = re.compile(r"\bи\s(?:т\.\s?[дп]|др|пр)\.(?=\s+[«\"]?[А-ЯЁA-Z])")
 _QUOTE_REACH = 600  # how far a closing » is looked for
+_QUOTE_CLOSERS = frozenset(".,;:!?…—–-)»")
 _LAST_WORD = re.compile(r"(?<![\w.])([\w-]+)\.\s*$")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,3}\.\s*$")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0\u2000-\u200a\u3000]*\n")
@@ -134,18 +142,35 @@ def _break_is_false(before: str, after: str) -> bool:
         return nxt.isdigit() or (nxt == "№")
     if lower in _RU_YEAR and word == lower:
         return not _ENDS_WITH_YEAR.search(before[: m.start()])
-    if _CYRILLIC_INITIAL.match(word) and (m.start() == 0 or before[m.start() - 1] in " \t\n(«"):
-        return nxt.isupper()  # an initial: "В. Путин", not "+5°С."
+    if _CYRILLIC_INITIAL.match(word) and _is_initial(before, m.start()):
+        return bool(_SURNAME.match(after.lstrip()))
     return lower in _TITLES or (lower in _RU_TITLES and word == lower)
 
 
+def _is_initial(before: str, at: int) -> bool:
+    """Whether the capital letter at `at` stands as an initial, not a unit ("+5 С.")."""
+    if at == 0:
+        return True
+    if before[at - 1] not in " \t\n(«":
+        return False
+    word_before = before[:at].rstrip()
+    return not word_before or not word_before[-1].isdigit()
+
+
 def _inside_quote(text: str, start: int, cut: int, end: int) -> bool:
-    """Whether `cut` falls inside «...» opened in this sentence and closed soon after."""
+    """Whether `cut` falls inside «...» opened in this sentence and closed soon after.
+
+    The closing » must end a quotation: followed by punctuation, a dash or the end of
+    the block, so a stray « does not swallow the sentences after it.
+    """
     opened = text.count("«", start, cut) - text.count("»", start, cut)
     if opened <= 0:
         return False
     close = text.find("»", cut, min(end, cut + _QUOTE_REACH))
-    return close != -1 and "«" not in text[cut:close]
+    if close == -1 or "«" in text[cut:close]:
+        return False
+    following = text[close + 1 : end].lstrip()[:1]
+    return not following or following in _QUOTE_CLOSERS
 
 
 def _split_long(text: str, span: Span) -> list[Span]:
@@ -182,10 +207,11 @@ def split_sentences(text: str) -> list[Span]:
     # Blingfire finds the ends, once for the whole text; the text between consecutive
     # ends is a sentence, so nothing it might skip or normalise is ever lost.
     ends = _sentence_ends(text)
+    list_ends: set[int] = set()  # ends after "и т.д." and the like: never undone
     if "т." in text or "др." in text or "пр." in text:
-        extra = [m.end() for m in _RU_LIST_END.finditer(text)]
-        if extra:
-            ends = sorted(set(ends).union(extra))
+        list_ends = {m.end() for m in _RU_LIST_END.finditer(text)}
+        if list_ends:
+            ends = sorted(set(ends).union(list_ends))
     for block in _blocks(text):
         if not text[block.start : block.end].strip():
             continue
@@ -200,9 +226,13 @@ def split_sentences(text: str) -> list[Span]:
             if pending is not None:
                 piece = Span(pending.start, piece.end)
                 pending = None
-            if cut != block.end and (
-                _break_is_false(text[piece.start : piece.end], text[cut : cut + 3])
-                or _inside_quote(text, piece.start, cut, block.end)
+            if (
+                cut != block.end
+                and cut not in list_ends
+                and (
+                    _break_is_false(text[piece.start : piece.end], text[cut : cut + 30])
+                    or _inside_quote(text, piece.start, cut, block.end)
+                )
             ):
                 pending = piece
                 continue

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from app.model import load_models
-from training.data import load_examples
+from training.data import fingerprint, load_examples
 from training.train import (
     C_GRID,
     DATA_ROOT,
@@ -48,6 +48,13 @@ def main() -> int:
     offset = 0
     for language in languages:
         examples = load_examples([DATA_ROOT / language])
+        manifest = models[language].manifest
+        if (
+            manifest.training_data.get("fingerprint") != fingerprint(examples)
+            or manifest.params.get("seed") != SEED
+        ):
+            log(f"models/{language} was not trained on this data with seed {SEED}: run make model")
+            return 1
         texts = [ex.text for ex in examples]
         y = label_matrix(examples, labels)
         groups = paraphrase_groups(texts)
@@ -82,7 +89,8 @@ def main() -> int:
         "",
         "Same held-out test split per language as `train.py`; the joint model is trained on "
         f"the union of the training splits (C={c:g} by grouped cross-validation on it). "
-        "Written by `python training/compare_multilingual.py`.",
+        "Written by `python training/compare_multilingual.py`. One split per language: "
+        "differences of a hundredth are within what another split could change.",
         "",
         "| test split | model | blame F1 | downplaying F1 | denial F1 | macro F1 |",
         "|---|---|---:|---:|---:|---:|",

@@ -188,3 +188,17 @@ def test_languages_are_routed_and_unsupported_documents_rejected(
     assert languages == {("en", "en", "en"), ("ru", "ru", "ru")}
     [reject] = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
     assert reject["id"] == "de" and "German" in reject["reason"]
+
+    forced = run(
+        [str(source)],
+        tmp_path / "forced",
+        bilingual_model_dir,
+        scheduler=cluster,
+        progress=False,
+        language="ru",
+    )
+    assert forced["documents"] == 3 and forced["rejects"] == 0
+    table = pq.read_table(sorted((tmp_path / "forced").glob("part-*.parquet"))).to_pylist()
+    assert {r["language"] for r in table} == {"ru"}
+    with pytest.raises(ValueError, match="no model reads 'de'"):
+        run([str(source)], tmp_path / "x", bilingual_model_dir, scheduler=cluster, language="de")

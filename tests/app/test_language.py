@@ -64,6 +64,18 @@ def test_short_text_falls_back_to_the_script(
     assert (found.language, found.source) == (language, source)
 
 
+def test_a_confident_identification_beats_the_letter_count(detector: LanguageDetector) -> None:
+    """Russian copy full of Latin names stays Russian; a script tie goes to the identifier."""
+    text = (
+        "Как сообщает Bloomberg со ссылкой на Financial Times и Wall Street Journal, "
+        "Apple, Microsoft и Google отвергли обвинения."
+    )
+    assert detector.detect(text).language == "ru"
+    assert detector.detect("Kremlin: «Это ложь»").language == "ru"
+    sentence = "Apple, Microsoft и Google отвергли обвинения."
+    assert detector.sentence_language(sentence, "ru") == "ru"
+
+
 def test_requested_language_overrides_detection(detector: LanguageDetector) -> None:
     assert detector.detect(EN, "ru").language == "ru"
     assert detector.detect(EN, "ru").source == "request"
@@ -138,6 +150,12 @@ def test_unsupported_language_is_a_422_problem(bilingual_client: TestClient) -> 
     asked = bilingual_client.post("/classify", json={"text": EN, "language": "kk"})
     assert asked.status_code == 422, asked.text
     assert "No model reads Kazakh (kk)" in asked.json()["detail"]
+    assert asked.json()["errors"][0]["loc"] == ["body", "language"]
+    in_query = bilingual_client.post(
+        "/classify?language=kk", content=EN.encode(), headers={"content-type": "text/plain"}
+    )
+    assert in_query.status_code == 422, in_query.text
+    assert in_query.json()["errors"][0]["loc"] == ["query", "language"]
     bad_code = bilingual_client.post("/classify", json={"text": EN, "language": "English"})
     assert bad_code.status_code == 422, bad_code.text
     assert bilingual_client.get("/readyz").status_code == 200  # still serving
@@ -170,6 +188,30 @@ def test_labels_and_model_cards_name_the_languages(bilingual_client: TestClient)
     assert set(cards["models"]) == {"en", "ru"}
     assert cards["models"]["ru"]["language"] == "ru"
     assert bilingual_client.get("/readyz").json()["languages"] == ["en", "ru"]
+
+
+def test_reload_keeps_the_detector_and_follows_the_languages(
+    bilingual_model_dir: Path, tmp_path: Path
+) -> None:
+    first = load_models(bilingual_model_dir)
+    again = load_models(bilingual_model_dir, previous=first)
+    assert again.detector is first.detector  # not loaded twice
+    shutil.copytree(bilingual_model_dir / "en", tmp_path / "en")
+    english = load_models(tmp_path, previous=first)
+    assert english.languages == ["en"]
+    assert english.detector is not first.detector
+    with pytest.raises(UnsupportedLanguage):
+        english.detector.detect(RU)
+
+
+def test_an_unfinished_language_folder_is_refused(
+    bilingual_model_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(bilingual_model_dir / "en", tmp_path / "en")
+    (tmp_path / "ru").mkdir()
+    shutil.copy(bilingual_model_dir / "ru" / "model.joblib", tmp_path / "ru")
+    with pytest.raises(ModelLoadError, match="did not finish"):
+        load_models(tmp_path)
 
 
 def test_a_model_in_the_wrong_language_folder_is_refused(tmp_path: Path) -> None:

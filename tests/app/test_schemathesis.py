@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from app.main import create_app
-from app.model import load_model
+from app.model import load_models
 from app.settings import Settings
 from tests.conftest import write_tiny_model
 
 
 def make_app(model_dir: Path):  # type: ignore[no-untyped-def]
     app = create_app(Settings(model_dir=model_dir, max_text_chars=5_000, admin_token="t"))
-    app.state.model = load_model(model_dir)  # as the lifespan would
+    app.state.model = load_models(model_dir)  # as the lifespan would
     return app
 
 
