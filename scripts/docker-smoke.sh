@@ -74,6 +74,16 @@ assert len(body["sentences"]) == 2, body
 assert "official_denial" in body["sentences"][0]["labels"], body
 print("classified:", [(s["text"], s["labels"]) for s in body["sentences"]])
 '
+body=$(curl -fsS "http://127.0.0.1:$PORT/classify" -H 'content-type: text/plain; charset=utf-8' \
+  --data-binary 'Минобороны назвало сообщения об ударе по рынку фейком. Пострадавших нет.')
+echo "$body" | python3 -c '
+import json, sys
+body = json.load(sys.stdin)
+assert body["language"]["code"] == "ru", body
+assert [s["language"] for s in body["sentences"]] == ["ru", "ru"], body
+assert "official_denial" in body["sentences"][0]["labels"], body
+print("classified in Russian:", [s["labels"] for s in body["sentences"]])
+'
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/classify" \
   -H 'content-type: application/json' -d '{"text": ')
 [[ "$status" == 400 ]] || { echo "malformed JSON gave $status, not 400"; exit 1; }
