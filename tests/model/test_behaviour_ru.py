@@ -68,8 +68,9 @@ CLEAR: dict[str, list[Any]] = {
             "По данным наших источников, редакциям региональных телеканалов велели объяснять "
             "перебои с водой диверсиями «иностранных агентов».",
             marks=pytest.mark.xfail(
-                reason="gets no label (blame 0.21 < threshold 0.32): an instruction to blame "
-                "worded as «велели объяснять ... диверсиями», with no blame verb, is missed",
+                reason="blame 0.14 < threshold 0.30, and downplaying 0.71 instead: an "
+                "instruction to blame worded as «велели объяснять ... диверсиями», with no blame "
+                "verb, is read as minimising",
                 strict=True,
             ),
         ),
@@ -150,6 +151,16 @@ NONE = [
     "Включите уведомления, а если хотите помочь редакции, оформите ежемесячное пожертвование.",
     "ЯРОСЛАВЛЬ, 12 мая — корреспондент агентства Андрей Лебедев.",
     "В Каменске открылась новая школа на 800 мест",
+    # an institution answering reports without denying anything
+    pytest.param(
+        "Пресс-служба комбината выступила с заявлением по поводу публикаций о нарушениях "
+        "техники безопасности.",
+        marks=pytest.mark.xfail(
+            reason="labelled official_denial (0.54 >= 0.34): a statement about publications "
+            "is read as a rejection of them",
+            strict=True,
+        ),
+    ),
 ]
 
 
@@ -226,15 +237,8 @@ def test_names_do_not_change_labels(template: str) -> None:
     "text",
     [
         "В министерстве обороны прокомментировали сообщения об обстреле посёлка Луговое.",
-        pytest.param(
-            "Пресс-служба комбината выступила с заявлением по поводу публикаций о нарушениях "
-            "техники безопасности.",
-            marks=pytest.mark.xfail(
-                reason="the plain sentence, which only reports that a statement was made, "
-                "already scores official_denial 0.90 (labelled), so the denial adds < 0.2",
-                strict=True,
-            ),
-        ),
+        "Пресс-служба комбината выступила с заявлением по поводу публикаций о нарушениях "
+        "техники безопасности.",
         "Губернатор ответил на вопросы журналистов об обвинениях в подтасовке итогов голосования.",
     ],
 )
