@@ -76,10 +76,10 @@ def plan(files: list[Path], partition_size: int) -> list[Partition]:
     return parts
 
 
-def _documents(part: Partition) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
-    """Good (id, text) pairs of a partition and its rejects (file, line, reason)."""
+def _documents(part: Partition) -> tuple[list[tuple[int, str, str]], list[dict[str, Any]]]:
+    """Good (line, id, text) rows of a partition and its rejects (file, line, reason)."""
     path = Path(part.path)
-    good: list[tuple[str, str]] = []
+    good: list[tuple[int, str, str]] = []
     rejects: list[dict[str, Any]] = []
     rows: list[tuple[int, Any]] = []
     if path.suffix == ".parquet":
@@ -118,7 +118,7 @@ def _documents(part: Partition) -> tuple[list[tuple[str, str]], list[dict[str, A
         if reason:
             rejects.append({"file": part.path, "line": line_no, "reason": reason})
         else:
-            good.append((str(row["id"]), row["text"]))
+            good.append((line_no, str(row["id"]), row["text"]))
     return good, rejects
 
 
@@ -165,13 +165,13 @@ def process(
     read, rejects = _documents(part)
     docs: list[tuple[str, str]] = []
     detections: list[Detection] = []
-    found_all = detect_each(models, [t for _, t in read], language)
-    for (doc_id, text), found in zip(read, found_all, strict=True):
+    found_all = detect_each(models, [t for _, _, t in read], language)
+    for (line_no, doc_id, text), found in zip(read, found_all, strict=True):
         if isinstance(found, Detection):
             docs.append((doc_id, text))
             detections.append(found)
         else:
-            rejects.append({"file": part.path, "id": doc_id, "reason": str(found)})
+            rejects.append({"file": part.path, "line": line_no, "id": doc_id, "reason": str(found)})
     results = classify_texts(models, [t for _, t in docs], languages=detections) if docs else []
     columns: dict[str, list[Any]] = {
         "document_id": [],

@@ -97,8 +97,8 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _documents(path: Path, rejects: IO[str]) -> Iterator[tuple[str, str]]:
-    """(id, text) of each good line of a JSONL file; bad lines go to `rejects`."""
+def _documents(path: Path, rejects: IO[str]) -> Iterator[tuple[int, str, str]]:
+    """(line, id, text) of each good line of a JSONL file; bad lines go to `rejects`."""
     with path.open(encoding="utf-8", errors="replace") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
@@ -121,7 +121,7 @@ def _documents(path: Path, rejects: IO[str]) -> Iterator[tuple[str, str]]:
                     json.dumps({"line": n, "reason": reason, "raw": line.rstrip("\n")}) + "\n"
                 )
                 continue
-            yield str(row.get("id", n)), row["text"]
+            yield n, str(row.get("id", n)), row["text"]
 
 
 def _batch(args: argparse.Namespace) -> int:
@@ -161,8 +161,7 @@ def _batch_dask(args: argparse.Namespace) -> int:
     rejects = args.out / "rejects.jsonl"
     for line in rejects.read_text(encoding="utf-8").splitlines()[:20]:
         r = json.loads(line)
-        where = f"line {r['line']}" if "line" in r else f"id {r.get('id')!r}"
-        print(f"framing: {r['file']}: {where}: {r['reason']}", file=sys.stderr)
+        print(f"framing: {r['file']}:{r['line']}: {r['reason']}", file=sys.stderr)
     return 1 if summary["rejects"] and args.strict else 0
 
 
@@ -184,24 +183,25 @@ def _batch_local(args: argparse.Namespace) -> int:
             total=total_bytes, unit="B", unit_scale=True, desc="classifying", disable=args.quiet
         ) as bar,
     ):
-        chunk: list[tuple[str, str]] = []
+        chunk: list[tuple[int, str, str]] = []
 
         def flush() -> None:
             nonlocal done
-            found = detect_each(models, [t for _, t in chunk], args.language)
+            found = detect_each(models, [t for _, _, t in chunk], args.language)
             ok = [(doc, d) for doc, d in zip(chunk, found, strict=True) if isinstance(d, Detection)]
-            for (doc_id, text), refusal in zip(chunk, found, strict=True):
+            for (n, doc_id, text), refusal in zip(chunk, found, strict=True):
                 if not isinstance(refusal, Detection):
-                    print(f"framing: {doc_id}: {refusal}", file=sys.stderr)
-                    rejects.write(json.dumps({"id": doc_id, "reason": str(refusal)}) + "\n")
+                    print(f"framing: {args.input}:{n}: {refusal}", file=sys.stderr)
+                    reject = {"line": n, "id": doc_id, "reason": str(refusal)}
+                    rejects.write(json.dumps(reject, ensure_ascii=False) + "\n")
                     bar.update(len(text.encode("utf-8")))
             results = classify_texts(
                 models,
-                [t for (_, t), _ in ok],
+                [t for (_, _, t), _ in ok],
                 explain=args.explain,
                 languages=[d for _, d in ok],
             )
-            for ((doc_id, text), _), (sentences, summary, language) in zip(
+            for ((_, doc_id, text), _), (sentences, summary, language) in zip(
                 ok, results, strict=True
             ):
                 row = {

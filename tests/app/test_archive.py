@@ -187,7 +187,7 @@ def test_languages_are_routed_and_unsupported_documents_rejected(
     languages = {(r["document_id"], r["document_language"], r["language"]) for r in table}
     assert languages == {("en", "en", "en"), ("ru", "ru", "ru")}
     [reject] = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
-    assert reject["id"] == "de" and "German" in reject["reason"]
+    assert reject["id"] == "de" and reject["line"] == 3 and "German" in reject["reason"]
 
     forced = run(
         [str(source)],

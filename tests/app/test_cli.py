@@ -161,5 +161,5 @@ def test_batch_rejects_documents_in_unsupported_languages(  # type: ignore[no-un
     assert [(r["id"], r["language"]["code"]) for r in written] == [("en", "en"), ("ru", "ru")]
     assert {s["language"] for s in written[1]["sentences"]} == {"ru"}
     [reject] = [json.loads(line) for line in Path(f"{out}.rejects").read_text().splitlines()]
-    assert reject["id"] == "de" and "German" in reject["reason"]
-    assert "de: the text looks like German" in err
+    assert reject["id"] == "de" and reject["line"] == 3 and "German" in reject["reason"]
+    assert f"{source}:3: the text looks like German" in err
