@@ -34,7 +34,14 @@ _RU_TITLES = frozenset(
 )
 # ... and before a number (ст. 207, д. 5, ч. 2, п. 3, т. 2, рис. 1, с. 14, №).
 _RU_BEFORE_NUMBER = frozenset("ст д ч п т рис табл с стр кв корп гл разд".split())
+# ... and before a place's name as well: с. (село), д. (деревня), п. (посёлок), х. (хутор),
+# ст. (станица): "у с. Луговое".
+_RU_BEFORE_PLACE = frozenset("с д п х ст".split())
 _RU_YEAR = frozenset(("г", "гг"))  # "в 2023 г." ends a sentence; "в г. Курске" does not
+# A "sentence" that is only a year phrase ("В 2021 г.") is the start of the next one.
+_YEAR_PHRASE = re.compile(
+    r"^\s*(?:[А-ЯЁ][а-яё]{0,5}\s+)?\d{4}(?:[-–]\d{2,4})?(?:-[а-я]{1,3})?\s*гг?\.\s*$"
+)
 _CYRILLIC_INITIAL = re.compile(r"^[А-ЯЁ]$")
 # A surname after an initial: -ов/-ев/-ин (and their forms), -ский/-цкий (and forms),
 # -енко, -ук, -юк, -ич, -ян, -дзе, -швили. "план Б. Он ..." and "категории Б.
@@ -138,10 +145,12 @@ def _break_is_false(before: str, after: str) -> bool:
     word = m.group(1)
     lower = word.lower()
     nxt = after.lstrip()[:1]
+    if lower in _RU_BEFORE_PLACE and word == lower and nxt.isupper():
+        return True
     if lower in _BEFORE_NUMBER or (lower in _RU_BEFORE_NUMBER and word == lower):
         return nxt.isdigit() or (nxt == "№")
     if lower in _RU_YEAR and word == lower:
-        return not _ENDS_WITH_YEAR.search(before[: m.start()])
+        return not _ENDS_WITH_YEAR.search(before[: m.start()]) or bool(_YEAR_PHRASE.match(before))
     if _CYRILLIC_INITIAL.match(word) and _is_initial(before, m.start()):
         return bool(_SURNAME.match(after.lstrip()))
     return lower in _TITLES or (lower in _RU_TITLES and word == lower)

@@ -52,6 +52,7 @@ DATA_ROOT = ROOT / "training" / "data"
 DEFAULT_OUT = ROOT / "models"
 DEFAULT_REPORTS = ROOT / "training" / "reports"
 REAL_NEWS = ROOT.parent / "shared" / "eval" / "real-news.jsonl"  # English sentences
+EVAL_ROOT = ROOT / "training" / "eval"  # <language>.jsonl: texts written apart, labelled
 
 
 def corpus_languages() -> list[str]:
@@ -284,6 +285,7 @@ def train(
     lodo: bool = True,
     real_news: Path | None = REAL_NEWS,
     language: str = "en",
+    articles: Path | None = None,
 ) -> TrainResult:
     started = time.perf_counter()
     examples = load_examples(data)
@@ -336,6 +338,9 @@ def train(
     if real_news is not None and real_news.is_file():
         log(f"scoring {real_news} (evaluation only) ...")
         evaluation["real_news"] = evaluate_file(pipeline, real_news, labels, thresholds)
+    if articles is not None and articles.is_file():
+        log(f"scoring {articles} (evaluation only) ...")
+        evaluation["articles"] = evaluate_file(pipeline, articles, labels, thresholds)
 
     canaries = pick_canaries(
         [texts[i] for i in test_idx], head.predict_proba(x[test_idx]), thresholds, labels
@@ -444,6 +449,15 @@ def render_report(manifest: Manifest) -> str:
             "",
             *_table(rn, labels),
         ]
+    if "articles" in ev:
+        art = ev["articles"]
+        lines += [
+            "",
+            f"## Articles written apart ({art['sentences']} sentences of whole texts by a "
+            "writer who never saw the corpus, labelled blind twice; evaluation only)",
+            "",
+            *_table(art, labels),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -525,6 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lodo=not args.no_lodo,
                 real_news=args.real_news if language == "en" else None,
                 language=language,
+                articles=EVAL_ROOT / f"{language}.jsonl",
             )
         except DataError as exc:
             log(str(exc))
