@@ -146,3 +146,17 @@ def test_real_news_evaluation_sentences_are_not_in_the_corpus() -> None:
     pairs = near_duplicates(ours + theirs, threshold=0.8)
     crossing = [(i, j) for i, j, _ in pairs if i < len(ours) <= j]
     assert not crossing, f"{len(crossing)} corpus sentences resemble real-news evaluation ones"
+
+
+def test_russian_evaluation_texts_are_apart_from_the_corpus() -> None:
+    """The evaluation set written apart is labelled, complete, and resembles no corpus line."""
+    path = DATA_ROOT.parent / "eval" / "ru.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    inputs = (DATA_ROOT.parent / "eval" / "ru.input.jsonl").read_text(encoding="utf-8")
+    assert [r["id"] for r in rows] == [json.loads(line)["id"] for line in inputs.splitlines()]
+    assert all(set(r["labels"]) <= set(LABELS) for r in rows)
+    ours = texts("ru")
+    theirs = [r["text"] for r in rows]
+    pairs = near_duplicates(ours + theirs, threshold=0.8)
+    crossing = [(ours[i], theirs[j - len(ours)]) for i, j, _ in pairs if i < len(ours) <= j]
+    assert not crossing, crossing[:3]
