@@ -215,7 +215,9 @@ def process(
     out = Path(out_dir)
     if rejects:
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rejects)
-        _write_atomic(out / f"rejects-{part.id}.jsonl", lambda p: p.write_text(text))
+        _write_atomic(
+            out / f"rejects-{part.id}.jsonl", lambda p: p.write_text(text, encoding="utf-8")
+        )
     _write_atomic(out / f"part-{part.id}.parquet", lambda p: pq.write_table(table, p))
     return {
         "partition": part.id,

@@ -161,7 +161,7 @@ def _batch_dask(args: argparse.Namespace) -> int:
     rejects = args.out / "rejects.jsonl"
     for line in rejects.read_text(encoding="utf-8").splitlines()[:20]:
         r = json.loads(line)
-        print(f"framing: {r['file']}:{r['line']}: {r['reason']}", file=sys.stderr)
+        print(f"framing: {r['file']}:{r.get('line', '?')}: {r['reason']}", file=sys.stderr)
     return 1 if summary["rejects"] and args.strict else 0
 
 

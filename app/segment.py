@@ -43,15 +43,22 @@ _YEAR_PHRASE = re.compile(
     r"^\s*(?:[А-ЯЁ][а-яё]{0,5}\s+)?\d{4}(?:[-–]\d{2,4})?(?:-[а-я]{1,3})?\s*гг?\.\s*$"
 )
 _CYRILLIC_INITIAL = re.compile(r"^[А-ЯЁ]$")
-# A surname after an initial: -ов/-ев/-ин (and their forms), -ский/-цкий (and forms),
-# -енко, -ук, -юк, -ич, -ян, -дзе, -швили. "план Б. Он ..." and "категории Б.
-# Пострадавших ..." are not names, so they still end a sentence.
-_SURNAME = re.compile(
-    r"^[А-ЯЁ][а-яё]*(?:(?:ов|ев|ёв|ин|ын)(?:а|у|ым|ой|е|ых|ыми)?"
-    r"|(?:ск|цк)(?:ий|ого|ому|им|ом|ая|ой|ую)|енко|ук|юк|ич|ян|дзе|швили)\b"
+# After a lone capital and a full stop, a capitalised word is taken for a surname ("С.
+# Шойгу", "М. Захаровой") unless it is a common way to open a sentence ("план Б. Он ...").
+# Splitting a name costs more than joining two sentences, so the list errs short.
+_SENTENCE_OPENERS = frozenset(
+    """он она оно они я мы вы ты это эти этот эта эту там тут так такой такие но а и
+    однако поэтому также кроме при после до во в на по с со к ко из за для уже еще ещё
+    все всё его её их как когда где что кто почему зачем сейчас теперь затем потом
+    далее сегодня вчера завтра не нет да ни лишь только даже между причём впрочем итак
+    напомним ранее позже сам сама сами об о от у через под над перед без пострадавших
+    погибших жертв""".split()
 )
+_NEXT_WORD = re.compile(r"\s*[«\"]?([А-ЯЁ][а-яё]+)")
 _ENDS_WITH_YEAR = re.compile(r"\d(?:-[а-я]{1,3})?\s*$")
-_RU_LIST_END = re.compile(r"\bи\s(?:т\.\s?[дп]|др|пр)\.(?=\s+[«\"]?[А-ЯЁA-Z])")
+# "и т.д.", "и т.п.", "и др." before a capital end a sentence; "и пр." only before a word
+# that opens sentences, since "ул. Гагарина и пр. Ленина" names a проспект.
+_RU_LIST_END = re.compile(r"\bи\s(т\.\s?[дп]|др|пр)\.(?=\s+[«\"]?([А-ЯЁA-Z][а-яёa-z]*))")
 _QUOTE_REACH = 600  # how far a closing » is looked for
 _QUOTE_CLOSERS = frozenset(".,;:!?…—–-)»")
 _LAST_WORD = re.compile(r"(?<![\w.])([\w-]+)\.\s*$")
@@ -146,13 +153,14 @@ def _break_is_false(before: str, after: str) -> bool:
     lower = word.lower()
     nxt = after.lstrip()[:1]
     if lower in _RU_BEFORE_PLACE and word == lower and nxt.isupper():
-        return True
+        return not _ENDS_WITH_YEAR.search(before[: m.start()])  # "за 9,8 с." is seconds
     if lower in _BEFORE_NUMBER or (lower in _RU_BEFORE_NUMBER and word == lower):
         return nxt.isdigit() or (nxt == "№")
     if lower in _RU_YEAR and word == lower:
         return not _ENDS_WITH_YEAR.search(before[: m.start()]) or bool(_YEAR_PHRASE.match(before))
     if _CYRILLIC_INITIAL.match(word) and _is_initial(before, m.start()):
-        return bool(_SURNAME.match(after.lstrip()))
+        name = _NEXT_WORD.match(after)
+        return name is not None and name.group(1).lower() not in _SENTENCE_OPENERS
     return lower in _TITLES or (lower in _RU_TITLES and word == lower)
 
 
@@ -169,8 +177,9 @@ def _is_initial(before: str, at: int) -> bool:
 def _inside_quote(text: str, start: int, cut: int, end: int) -> bool:
     """Whether `cut` falls inside «...» opened in this sentence and closed soon after.
 
-    The closing » must end a quotation: followed by punctuation, a dash or the end of
-    the block, so a stray « does not swallow the sentences after it.
+    The closing » must end a quotation: touching the word before it, or followed by
+    punctuation, a dash or the end of the block, so a stray « does not swallow the
+    sentences after it.
     """
     opened = text.count("«", start, cut) - text.count("»", start, cut)
     if opened <= 0:
@@ -178,6 +187,8 @@ def _inside_quote(text: str, start: int, cut: int, end: int) -> bool:
     close = text.find("»", cut, min(end, cut + _QUOTE_REACH))
     if close == -1 or "«" in text[cut:close]:
         return False
+    if not text[close - 1].isspace():
+        return True
     following = text[close + 1 : end].lstrip()[:1]
     return not following or following in _QUOTE_CLOSERS
 
@@ -218,7 +229,11 @@ def split_sentences(text: str) -> list[Span]:
     ends = _sentence_ends(text)
     list_ends: set[int] = set()  # ends after "и т.д." and the like: never undone
     if "т." in text or "др." in text or "пр." in text:
-        list_ends = {m.end() for m in _RU_LIST_END.finditer(text)}
+        list_ends = {
+            m.end()
+            for m in _RU_LIST_END.finditer(text)
+            if m.group(1) != "пр" or m.group(2).lower() in _SENTENCE_OPENERS
+        }
         if list_ends:
             ends = sorted(set(ends).union(list_ends))
     for block in _blocks(text):
@@ -235,13 +250,12 @@ def split_sentences(text: str) -> list[Span]:
             if pending is not None:
                 piece = Span(pending.start, piece.end)
                 pending = None
-            if (
-                cut != block.end
-                and cut not in list_ends
-                and (
-                    _break_is_false(text[piece.start : piece.end], text[cut : cut + 30])
-                    or _inside_quote(text, piece.start, cut, block.end)
+            if cut != block.end and (
+                (
+                    cut not in list_ends
+                    and _break_is_false(text[piece.start : piece.end], text[cut : cut + 30])
                 )
+                or _inside_quote(text, piece.start, cut, block.end)
             ):
                 pending = piece
                 continue

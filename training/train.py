@@ -293,6 +293,16 @@ def train(
     if not labels:
         raise DataError(["the data has no labelled sentences: nothing to learn"])
     texts = [ex.text for ex in examples]
+    if articles is not None and articles.is_file():
+        held_out = {ex.text for ex in load_examples([articles])}
+        leaked = held_out.intersection(texts)
+        if leaked:
+            raise DataError(
+                [
+                    f"{len(leaked)} training sentences are in the evaluation set {articles}, "
+                    f"e.g. {next(iter(leaked))[:60]!r}: never train on it"
+                ]
+            )
     y = label_matrix(examples, labels)
     rare = [lab for j, lab in enumerate(labels) if y[:, j].sum() < 2 * cv]
     if rare:
@@ -471,6 +481,14 @@ def model_is_current(out: Path, data: Sequence[Path], language: str = "en") -> b
         return False
     if model.manifest.language != language:
         log(f"model needs building: {out} holds a {model.manifest.language} model")
+        return False
+    articles = EVAL_ROOT / f"{language}.jsonl"
+    if (
+        articles.is_file()
+        and "articles" not in model.manifest.metrics
+        and out.parent == DEFAULT_OUT
+    ):
+        log(f"model needs building: it has no scores on {articles.name}")
         return False
     if model.manifest.training_data.get("fingerprint") != current:
         log("model needs building: the training data changed")

@@ -12,6 +12,7 @@ figures <language>.agreement.json.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -22,7 +23,13 @@ LABELS = ["blame_attribution", "downplaying", "official_denial"]
 
 
 def read(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing: see training/eval/README.md for the steps")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    ids = [r["id"] for r in rows]
+    if len(ids) != len(set(ids)):
+        raise SystemExit(f"{path} repeats ids: each sentence must be labelled once")
+    return rows
 
 
 def main(language: str) -> int:
@@ -33,13 +40,10 @@ def main(language: str) -> int:
     if set(a) != set(ids) or set(b) != set(ids):
         print("the passes do not label exactly the input's sentences")
         return 1
-    kappa = {
-        label: round(
-            float(cohen_kappa_score([label in a[i] for i in ids], [label in b[i] for i in ids])),
-            3,
-        )
-        for label in LABELS
-    }
+    kappa: dict[str, float | None] = {}
+    for label in LABELS:
+        value = float(cohen_kappa_score([label in a[i] for i in ids], [label in b[i] for i in ids]))
+        kappa[label] = None if math.isnan(value) else round(value, 3)  # NaN: label unused
     exact = sum(a[i] == b[i] for i in ids) / len(ids)
     print(f"{len(ids)} sentences; kappa {kappa}; exact label-set match {exact:.1%}")
     disagreements = [
@@ -54,6 +58,10 @@ def main(language: str) -> int:
     settled = (
         {r["id"]: sorted(r["labels"]) for r in read(settled_path)} if settled_path.is_file() else {}
     )
+    stale = sorted(set(settled) - {d["id"] for d in disagreements})
+    if stale:
+        print(f"{len(stale)} adjudications settle no disagreement (ignored), e.g. {stale[:3]}")
+        settled = {k: v for k, v in settled.items() if k not in stale}
     missing = [d["id"] for d in disagreements if d["id"] not in settled]
     if missing:
         print(f"{len(missing)} disagreements to settle in {settled_path.name}, e.g. {missing[:3]}")

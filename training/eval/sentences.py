@@ -18,17 +18,26 @@ sys.path.insert(0, str(HERE.parent.parent))
 from app.segment import split_sentences  # noqa: E402
 
 
-def main(language: str) -> int:
+def main(language: str, force: bool = False) -> int:
+    out = HERE / f"{language}.input.jsonl"
+    passes = sorted(HERE.glob(f"{language}.pass-*.jsonl"))
+    if out.exists() and passes and not force:
+        print(
+            f"{out.name} is already labelled ({', '.join(p.name for p in passes)}): cutting the "
+            "texts again could shift every label onto another sentence. Use --force only to "
+            "start the labelling over."
+        )
+        return 1
     rows = []
     for path in sorted((HERE / language).glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         for i, (start, end) in enumerate(split_sentences(text)):
             rows.append({"id": f"{path.stem}-{i:03d}", "text": text[start:end]})
-    out = HERE / f"{language}.input.jsonl"
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     print(f"{len(rows)} sentences from {language}/*.txt written to {out}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "ru"))
+    args = [a for a in sys.argv[1:] if a != "--force"]
+    sys.exit(main(args[0] if args else "ru", force="--force" in sys.argv[1:]))
