@@ -2,40 +2,20 @@
 
 Minimum functionality (clear cases per label, hard negatives), invariance (names of
 people, places and companies change no label), directional (adding a denial raises the
-denial score), and the metric floors recorded in the model card. The sentences here are
+denial score). The metric floors are in test_floors.py. The sentences here are
 written for these tests and are in no training file.
 """
 
 from __future__ import annotations
 
-import os
-from functools import cache
+from functools import partial
 
 import pytest
 
-from app.model import FramingModel, ModelLoadError, load_model
-from app.settings import Settings
+from tests.model import served
 
-
-@cache
-def model() -> FramingModel:
-    try:
-        return load_model(Settings().model_dir / "en")
-    except ModelLoadError as exc:  # pragma: no cover - depends on the machine
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no trained model ({exc}); run `make model`")
-
-
-def labels_of(text: str) -> set[str]:
-    m = model()
-    row = m.decide(m.scores([text]))[0]
-    return {label for label, on in zip(m.labels, row, strict=True) if on}
-
-
-def score(text: str, label: str) -> float:
-    m = model()
-    return float(m.scores([text])[0, m.labels.index(label)])
+labels_of = partial(served.labels_of, "en")
+score = partial(served.score, "en")
 
 
 CLEAR = {
@@ -154,12 +134,3 @@ def test_removing_the_accusation_lowers_the_blame_score() -> None:
     blamed = "The mayor blamed rival gangs backed by the opposition for the wave of arson."
     neutral = "A wave of arson hit the city last week, the mayor said."
     assert score(neutral, "blame_attribution") < score(blamed, "blame_attribution") - 0.2
-
-
-def test_metric_floors_in_the_model_card() -> None:
-    metrics = model().manifest.metrics
-    test = metrics["test"]
-    assert test["macro"]["f1"] >= 0.85, test["macro"]
-    for label in model().labels:
-        assert test[label]["f1"] >= 0.80, (label, test[label])
-    assert metrics["leave_one_domain_out"]["pooled"]["macro"]["f1"] >= 0.75

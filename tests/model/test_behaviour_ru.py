@@ -3,7 +3,7 @@
 Minimum functionality (clear cases per label, hard negatives), invariance (names of
 people, places, countries and agencies change no label), directional (adding a denial
 raises the denial score, a minimiser raises downplaying, dropping an accusation lowers
-blame), and the metric floors recorded in the model card. The sentences here were written
+blame). The metric floors are in test_floors.py. The sentences here were written
 in Russian for these tests, in the registers of the corpus (agency wire, ministry
 briefing, talk show, Telegram, parliament, independent media); they are not translations
 of the English tests and are in no training file.
@@ -11,35 +11,15 @@ of the English tests and are in no training file.
 
 from __future__ import annotations
 
-import os
-from functools import cache
+from functools import partial
 from typing import Any
 
 import pytest
 
-from app.model import FramingModel, ModelLoadError, load_model
-from app.settings import Settings
+from tests.model import served
 
-
-@cache
-def model() -> FramingModel:
-    try:
-        return load_model(Settings().model_dir / "ru")
-    except ModelLoadError as exc:  # pragma: no cover - depends on the machine
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no trained Russian model ({exc}); run `make model`")
-
-
-def labels_of(text: str) -> set[str]:
-    m = model()
-    row = m.decide(m.scores([text]))[0]
-    return {label for label, on in zip(m.labels, row, strict=True) if on}
-
-
-def score(text: str, label: str) -> float:
-    m = model()
-    return float(m.scores([text])[0, m.labels.index(label)])
+labels_of = partial(served.labels_of, "ru")
+score = partial(served.score, "ru")
 
 
 CLEAR: dict[str, list[Any]] = {
@@ -284,12 +264,3 @@ def test_adding_a_minimiser_raises_the_downplaying_score(plain: str, minimised: 
 )
 def test_removing_the_accusation_lowers_the_blame_score(blamed: str, neutral: str) -> None:
     assert score(neutral, "blame_attribution") < score(blamed, "blame_attribution") - 0.2
-
-
-def test_metric_floors_in_the_model_card() -> None:
-    metrics = model().manifest.metrics
-    test = metrics["test"]
-    assert test["macro"]["f1"] >= 0.85, test["macro"]
-    for label in model().labels:
-        assert test[label]["f1"] >= 0.80, (label, test[label])
-    assert metrics["leave_one_domain_out"]["pooled"]["macro"]["f1"] >= 0.75
