@@ -22,17 +22,18 @@ class Classified(NamedTuple):
     language: LanguageInfo
 
 
+def _detect(models: ModelSet, text: str, requested: str | None) -> Detection | UnsupportedLanguage:
+    try:
+        return models.detector.detect(text, requested)
+    except UnsupportedLanguage as exc:
+        return exc
+
+
 def detect_each(
     models: ModelSet, texts: Sequence[str], requested: str | None = None
 ) -> list[Detection | UnsupportedLanguage]:
     """Each text's language, or the refusal for a text none of the models reads."""
-    found: list[Detection | UnsupportedLanguage] = []
-    for text in texts:
-        try:
-            found.append(models.detector.detect(text, requested))
-        except UnsupportedLanguage as exc:
-            found.append(exc)
-    return found
+    return [_detect(models, text, requested) for text in texts]
 
 
 def classify_texts(
@@ -50,14 +51,11 @@ def classify_texts(
     given = languages if languages is not None else [None] * len(texts)
     detections: list[Detection] = []
     for index, (text, language) in enumerate(zip(texts, given, strict=True)):
-        if isinstance(language, Detection):
-            detections.append(language)
-            continue
-        try:
-            detections.append(models.detector.detect(text, language))
-        except UnsupportedLanguage as exc:
-            exc.index = index
-            raise
+        found = language if isinstance(language, Detection) else _detect(models, text, language)
+        if isinstance(found, UnsupportedLanguage):
+            found.index = index
+            raise found
+        detections.append(found)
     spans = [split_sentences(text) for text in texts]
     flat = [text[s.start : s.end] for text, doc in zip(texts, spans, strict=True) for s in doc]
     routed: list[str] = []
