@@ -262,7 +262,7 @@ def model_folders(model_dir: Path) -> list[Path]:
                 f"{child} holds {MODEL_FILE} but no {MANIFEST_FILE}: a training run did not "
                 "finish. Rebuild the models with `make model`, or remove the folder."
             )
-    children = sorted(p for p in model_dir.glob("*/") if (p / MANIFEST_FILE).is_file())
+    children = [p for p in model_dir.glob("*/") if (p / MANIFEST_FILE).is_file()]
     if children:
         # English first: it reads text no detector can place (numbers, names).
         return sorted(children, key=lambda p: (p.name != "en", p.name))
@@ -290,8 +290,8 @@ def load_models(model_dir: Path, previous: ModelSet | None = None) -> ModelSet:
                 f"{folder} holds a model for {language!r}; a language's model must be in a "
                 f"folder named by its code ({model_dir / language}). Move it or rebuild it."
             )
-        if models and model.labels != models[next(iter(models))].labels:
-            first = next(iter(models.values()))
+        first = next(iter(models.values()), model)
+        if model.labels != first.labels:
             raise ModelLoadError(
                 f"The {language} model gives the labels {model.labels} but the "
                 f"{first.manifest.language} model gives {first.labels}: every language must "
