@@ -16,9 +16,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from app.archive import run
-from app.classify import classify_texts
-from app.model import load_models
+from app.batch.archive import run
+from app.core.classifier import classify
+from app.core.model import load_models
 
 
 def make_documents(texts: list[str], count: int, path: Path) -> int:
@@ -41,10 +41,8 @@ def plain_loop(source: Path, model_dir: Path, out: Path, chunk: int = 2_000) -> 
         rows = [json.loads(line) for line in f]
     for i in range(0, len(rows), chunk):
         part = rows[i : i + chunk]
-        for row, (ss, _, _) in zip(
-            part, classify_texts(models, [r["text"] for r in part]), strict=True
-        ):
-            for s in ss:
+        for row, result in zip(part, classify(models, [r["text"] for r in part]), strict=True):
+            for s in result.sentences:
                 ids.append(row["id"])
                 sentences.append(s.text)
                 labels.append(s.labels)

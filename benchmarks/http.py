@@ -72,10 +72,9 @@ def server(app: str, workers: int, env: dict[str, str]) -> Iterator[dict[str, An
     """Start uvicorn on a free loopback port; yield its url, pid and time to ready."""
     port = free_port()
     started = time.perf_counter()
-    # The same server set-up as `framing serve` (app/server.py), for either app.
-    code = (
-        f"from app.server import serve; serve({app!r}, '127.0.0.1', {port}, {workers}, 'warning')"
-    )
+    # The same server set-up as `framing serve` (app/api/server.py), for either app.
+    args = f"{app!r}, '127.0.0.1', {port}, {workers}, 'warning'"
+    code = f"from app.api.server import serve; serve({args})"
     proc = subprocess.Popen(
         [sys.executable, "-c", code], env={**os.environ, **env}, stdout=subprocess.DEVNULL
     )
@@ -189,7 +188,7 @@ def run(
     rows: list[dict[str, Any]] = []
     memory: list[dict[str, Any]] = []
     for n in workers:
-        for app in ("app.main:create_app", "benchmarks.echo_app:create_app"):
+        for app in ("app.api.main:create_app", "benchmarks.echo_app:create_app"):
             with server(app, n, env) as s:
                 name = "framing" if app.startswith("app.") else "echo"
                 load(s["url"], article_json, 4, min(1.0, seconds))  # warm-up

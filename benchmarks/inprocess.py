@@ -18,9 +18,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from app.classify import classify_texts
-from app.model import ModelSet
-from app.segment import split_sentences
+from app.core.classifier import classify
+from app.core.model import ModelSet
+from app.core.segment import split_sentences
 
 
 def plain_pipeline(texts: Sequence[str], y: np.ndarray) -> Pipeline:
@@ -98,7 +98,7 @@ def run(
         "sentences": n,
         "words": len(article.split()),
         "segment": median_rate(lambda: split_sentences(article), n, repeats, min_seconds),
-        "ours": median_rate(lambda: classify_texts(models, [article]), n, repeats, min_seconds),
+        "ours": median_rate(lambda: classify(models, [article]), n, repeats, min_seconds),
         "plain": median_rate(
             lambda: baseline.predict_proba([article[a:b] for a, b in split_sentences(article)]),
             n,

@@ -18,12 +18,14 @@ from typing import Any
 
 import sklearn
 
-from app.model import MODEL_FILE, load_models, model_folders
-from app.segment import split_sentences
+from app.core.artifact import MODEL_FILE, model_folders
+from app.core.model import load_models
+from app.core.segment import split_sentences
 from app.settings import get_settings
 from benchmarks import archive, http, inprocess
 from training.data import load_examples
-from training.train import DATA_ROOT, label_matrix
+from training.evaluation import label_matrix
+from training.paths import DATA_ROOT
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_WORDS = 1000
@@ -200,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     examples = load_examples([args.data])
     texts = [ex.text for ex in examples]
     print(f"training the plain pipeline on {len(texts)} sentences ...", file=sys.stderr)
-    baseline = inprocess.plain_pipeline(texts, label_matrix(examples, model.labels))
+    baseline = inprocess.plain_pipeline(
+        texts, label_matrix([ex.labels for ex in examples], model.labels)
+    )
     article = make_article(texts, 120 if args.quick else ARTICLE_WORDS)
     n_sentences = len(split_sentences(article))
     print("in-process ...", file=sys.stderr)

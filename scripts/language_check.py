@@ -1,7 +1,7 @@
 """How language detection routes labelled sentences, one sentence at a time.
 
-    python scripts/language_check.py                      # our corpora, training/data/*/
-    python scripts/language_check.py --extra ../shared/eval/real-news.jsonl:en
+    python -m scripts.language_check                      # our corpora, training/data/*/
+    python -m scripts.language_check --extra ../shared/eval/real-news.jsonl:en
 
 One sentence is the hardest case for detection (a document gives it more to go on).
 Prints, per file set, how many sentences went to each language and how, how many were
@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from app.language import LanguageDetector, UnsupportedLanguage
+from app.core.language import LanguageDetector, UnsupportedLanguage
 
 ROOT = Path(__file__).resolve().parent.parent
 

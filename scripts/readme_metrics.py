@@ -1,6 +1,6 @@
 """Copy the evaluation tables of training/reports/<language>.md into README.md.
 
-    python scripts/readme_metrics.py
+    python -m scripts.readme_metrics
 
 Replaces what stands between the `metrics:start` and `metrics:end` markers.
 """
@@ -24,14 +24,16 @@ def tables(language: str) -> list[str]:
         f"#### {NAMES.get(language, language)}",
         "",
         f"Model {version.group(1) if version else '?'}, from `{path.relative_to(ROOT)}` "
-        "(written by `training/train.py`):",
+        "(written by `make evaluate`):",
         "",
     ]
     for section in re.split(r"^## ", report, flags=re.M)[1:]:
         title, _, body = section.partition("\n")
         table = [line for line in body.splitlines() if line.startswith("|")]
+        alarms = [line for line in body.splitlines() if line.startswith("False-alarm")]
         if table:
             parts += [f"**{title.strip()}**", "", *table, ""]
+            parts += [*alarms, ""] if alarms else []
     return parts
 
 

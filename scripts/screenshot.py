@@ -1,6 +1,6 @@
 """Screenshot of the analyst's page with an example article, for the README.
 
-    python scripts/screenshot.py [--url http://127.0.0.1:8000] [--out docs/page.png]
+    python -m scripts.screenshot [--url http://127.0.0.1:8000] [--out docs/page.png]
 
 Needs a running service (`make run`) and Debian's Chromium.
 """

@@ -1,6 +1,6 @@
 """Soak test: a bounded mixed load on loopback against `framing serve` with 2 workers.
 
-    python scripts/soak.py [--seconds 60] [--concurrency 32] [--workers 2]
+    python -m scripts.soak [--seconds 60] [--concurrency 32] [--workers 2]
 
 Sends valid, invalid and large requests, then checks: no 5xx, no dropped connections,
 resident memory growth of the workers after warm-up under 10%, and that requests in
@@ -24,10 +24,9 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.http import children, free_port, rss_mb
 
-from benchmarks.http import children, free_port, rss_mb  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 VALID = (
     "The ministry rejected the report as a fabrication on Tuesday. Officials said only a "

@@ -1,20 +1,35 @@
-"""Shared fixtures: a small model trained on a few sentences, and clients of the app."""
+"""Shared fixtures: small models trained on a few sentences, and clients of the app.
+
+Tests are tiered by folder (see `pytest_collection_modifyitems`): `data` (the corpora),
+`model` (the real models `make model` builds), `browser` (Chromium) and `slow`; the
+rest are code tests on tiny models built in seconds. `make test` runs every tier.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sklearn
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.model import Manifest
+from app.api.main import create_app
+from app.core.artifact import Manifest, save_model
+from app.core.model import build_pipeline
 from app.settings import Settings
-from training.data import Example
-from training.train import TrainResult, build_pipeline, label_matrix, save
+from training.evaluation import label_matrix
+
+TIERS = ("data", "model", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, from the folder it lives in."""
+    for item in items:
+        parts = item.path.parts
+        for tier in TIERS:
+            if tier in parts:
+                item.add_marker(getattr(pytest.mark, tier))
+
 
 TINY = [
     ("The ministry denied any involvement in the strike.", ["official_denial"]),
@@ -81,27 +96,20 @@ TINY_RU = [
 def write_tiny_model(
     out: Path, rows: list[tuple[str, list[str]]] = TINY, language: str = "en"
 ) -> Manifest:
-    """Train a model on `rows` and save it in `out`, as train.py would."""
-    examples = [
-        Example(id=str(i), text=t, labels=tuple(sorted(ls))) for i, (t, ls) in enumerate(rows)
-    ]
-    labels = sorted({label for ex in examples for label in ex.labels})
+    """Train a model on `rows` and save it in `out`, as training does."""
+    labels = sorted({label for _, found in rows for label in found})
     pipeline = build_pipeline(c=10.0, seed=0).fit(
-        [ex.text for ex in examples], label_matrix(examples, labels)
+        [text for text, _ in rows], label_matrix([found for _, found in rows], labels)
     )
-    manifest = Manifest(
-        version="unsaved",
+    manifest = Manifest.unsaved(
         language=language,
-        created=datetime.now(UTC),
-        sha256="0" * 64,
-        sklearn_version=sklearn.__version__,
         labels=labels,
         label_descriptions={label: f"{label} description" for label in labels},
         thresholds=dict.fromkeys(labels, 0.5),
-        training_data={"fingerprint": "test", "sentences": len(examples)},
+        training_data={"fingerprint": "test", "sentences": len(rows)},
         metrics={"test": {}},
     )
-    return save(TrainResult(pipeline=pipeline, manifest=manifest, report=""), out)
+    return save_model(pipeline, manifest, out)
 
 
 @pytest.fixture(scope="session")

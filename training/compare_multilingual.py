@@ -1,6 +1,6 @@
 """One model for all languages, or one per language? The same evaluation decides.
 
-    python training/compare_multilingual.py          # writes training/reports/multilingual.md
+    python -m training.compare_multilingual        # writes training/reports/multilingual.md
 
 Each language's corpus is split exactly as `train.py` splits it (same grouping, same
 seed), so every model is scored on the same held-out sentences. The joint model is
@@ -17,33 +17,22 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from app.model import load_models
+from app.core.artifact import FEATURES
+from app.core.model import build_pipeline, load_models
 from training.data import fingerprint, load_examples
-from training.train import (
-    C_GRID,
-    DATA_ROOT,
-    DEFAULT_OUT,
-    DEFAULT_REPORTS,
-    best_thresholds,
-    build_pipeline,
-    corpus_languages,
-    fit_head,
-    holdout_split,
-    label_matrix,
-    log,
-    metrics,
-    out_of_fold,
-    paraphrase_groups,
-)
+from training.evaluation import best_thresholds, label_matrix, metrics
+from training.paths import DATA_ROOT, MODELS, REPORTS, corpus_languages
+from training.splits import holdout_split, paraphrase_groups
+from training.trainer import C_GRID, fit_head, log, out_of_fold
 
 SEED, CV = 13, 5
 
 
 def main() -> int:
     languages = corpus_languages()
-    models = load_models(DEFAULT_OUT)
+    models = load_models(MODELS)
     labels = models.labels
-    hasher = build_pipeline(seed=SEED).named_steps["hash"]
+    hasher = build_pipeline(seed=SEED).named_steps[FEATURES]
     x_parts, y_parts, g_parts, test_rows = [], [], [], {}
     offset = 0
     for language in languages:
@@ -53,11 +42,11 @@ def main() -> int:
             manifest.training_data.get("fingerprint") != fingerprint(examples)
             or manifest.params.get("seed") != SEED
         ):
-            log(f"models/{language} was not trained on this data with seed {SEED}: run make model")
+            log(f"models/{language} was not trained on this data with seed {SEED}: make evaluate")
             return 1
         texts = [ex.text for ex in examples]
-        y = label_matrix(examples, labels)
-        groups = paraphrase_groups(texts)
+        y = label_matrix([ex.labels for ex in examples], labels)
+        groups = paraphrase_groups(texts, [ex.doc for ex in examples])
         train_idx, test_idx = holdout_split(y, groups, SEED)
         x = sparse.csr_matrix(hasher.transform(texts))
         x_parts.append(x)
@@ -74,7 +63,7 @@ def main() -> int:
 
     best: tuple[float, float, np.ndarray] | None = None
     for c in C_GRID:
-        oof = out_of_fold(x_all[train_all], y_all[train_all], g_all[train_all], c, CV, SEED)
+        oof = out_of_fold(x_all[train_all], y_all[train_all], g_all[train_all], c, CV, SEED, -1)
         thresholds = best_thresholds(y_all[train_all], oof)
         f1 = metrics(y_all[train_all], oof >= thresholds, labels)["macro"]["f1"]
         log(f"joint C={c:g}: out-of-fold macro-F1 {f1:.4f}")
@@ -89,7 +78,7 @@ def main() -> int:
         "",
         "Same held-out test split per language as `train.py`; the joint model is trained on "
         f"the union of the training splits (C={c:g} by grouped cross-validation on it). "
-        "Written by `python training/compare_multilingual.py`. One split per language: "
+        "Written by `python -m training.compare_multilingual`. One split per language: "
         "differences of a hundredth are within what another split could change.",
         "",
         "| test split | model | blame F1 | downplaying F1 | denial F1 | macro F1 |",
@@ -102,7 +91,7 @@ def main() -> int:
             cells = " | ".join(f"{m[label]['f1']:.3f}" for label in labels)
             lines.append(f"| {language} | {name} | {cells} | {m['macro']['f1']:.3f} |")
     report = "\n".join(lines) + "\n"
-    path = DEFAULT_REPORTS / "multilingual.md"
+    path = REPORTS / "multilingual.md"
     path.write_text(report, encoding="utf-8")
     print(report)
     return 0

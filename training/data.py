@@ -1,14 +1,20 @@
-"""Reading labelled sentences from JSONL and CSV files, reporting every bad row."""
+"""Labelled sentences from JSONL and CSV files, every bad row reported.
+
+A row has `text` and `labels` (a list in JSONL; `;`-separated in CSV), and optionally
+`id`, `domain`, `register`, `kind`, and `doc` (the document a sentence belongs to: the
+sentences of one document, in file order, are its text from top to bottom).
+"""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from app.core.records import Row, csv_header, csv_rows, jsonl_rows
 
 LABEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 DATA_SUFFIXES = (".jsonl", ".csv")
@@ -22,6 +28,7 @@ class Example:
     domain: str = "unknown"
     register: str = "unknown"
     kind: str = ""
+    doc: str = ""
     source: str = field(default="", compare=False)
 
 
@@ -37,6 +44,7 @@ class DataError(ValueError):
 
 def data_files(paths: Iterable[Path]) -> list[Path]:
     """The data files named, with folders expanded to their .jsonl and .csv files."""
+    paths = list(paths)
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -48,6 +56,12 @@ def data_files(paths: Iterable[Path]) -> list[Path]:
     if not files:
         raise DataError([f"no .jsonl or .csv files in {', '.join(map(str, paths))}"])
     return files
+
+
+def _labels(value: object, csv: bool) -> object:
+    if csv and isinstance(value, str):
+        return [x.strip() for x in value.split(";") if x.strip()]
+    return value
 
 
 def _check(where: str, text: object, labels: object) -> tuple[str, tuple[str, ...]] | str:
@@ -63,29 +77,12 @@ def _check(where: str, text: object, labels: object) -> tuple[str, tuple[str, ..
     return text, tuple(sorted(labels))
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object] | str]]:
-    with path.open(encoding="utf-8", errors="strict") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield n, f"not valid JSON ({exc.msg})"
-                continue
-            yield n, row if isinstance(row, dict) else "not a JSON object"
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object] | str]]:
-    with path.open(encoding="utf-8", errors="strict", newline="") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or not {"text", "labels"} <= set(reader.fieldnames):
-            yield 1, "a CSV file needs a header with 'text' and 'labels' columns"
-            return
-        for row in reader:
-            raw = row.get("labels") or ""
-            labels = [x.strip() for x in raw.split(";") if x.strip()]
-            yield reader.line_num, {**row, "labels": labels}
+def _rows(path: Path) -> Iterable[Row]:
+    if path.suffix == ".csv":
+        if not {"text", "labels"} <= set(csv_header(path)):
+            return [Row(1, problem="a CSV file needs a header with 'text' and 'labels' columns")]
+        return csv_rows(path)
+    return jsonl_rows(path)
 
 
 def load_examples(paths: Iterable[Path]) -> list[Example]:
@@ -94,36 +91,36 @@ def load_examples(paths: Iterable[Path]) -> list[Example]:
     problems: list[str] = []
     seen: dict[str, str] = {}
     for path in data_files(paths):
-        rows = _csv_rows(path) if path.suffix == ".csv" else _jsonl_rows(path)
-        try:
-            for n, row in rows:
-                where = f"{path}:{n}"
-                if isinstance(row, str):
-                    problems.append(f"{where}: {row}")
-                    continue
-                checked = _check(where, row.get("text"), row.get("labels"))
-                if isinstance(checked, str):
-                    problems.append(checked)
-                    continue
-                text, labels = checked
-                ex_id = str(row.get("id") or f"{path.name}:{n}")
-                if ex_id in seen:
-                    problems.append(f"{where}: id {ex_id!r} already used at {seen[ex_id]}")
-                    continue
-                seen[ex_id] = where
-                examples.append(
-                    Example(
-                        id=ex_id,
-                        text=text,
-                        labels=labels,
-                        domain=str(row.get("domain") or "unknown"),
-                        register=str(row.get("register") or "unknown"),
-                        kind=str(row.get("kind") or ""),
-                        source=where,
-                    )
+        for row in _rows(path):
+            where = f"{path}:{row.line}"
+            if row.fields is None:
+                problems.append(f"{where}: {row.problem}")
+                continue
+            fields = row.fields
+            checked = _check(
+                where, fields.get("text"), _labels(fields.get("labels"), path.suffix == ".csv")
+            )
+            if isinstance(checked, str):
+                problems.append(checked)
+                continue
+            text, labels = checked
+            ex_id = str(fields.get("id") or f"{path.name}:{row.line}")
+            if ex_id in seen:
+                problems.append(f"{where}: id {ex_id!r} already used at {seen[ex_id]}")
+                continue
+            seen[ex_id] = where
+            examples.append(
+                Example(
+                    id=ex_id,
+                    text=text,
+                    labels=labels,
+                    domain=str(fields.get("domain") or "unknown"),
+                    register=str(fields.get("register") or "unknown"),
+                    kind=str(fields.get("kind") or ""),
+                    doc=str(fields.get("doc") or ""),
+                    source=where,
                 )
-        except UnicodeDecodeError as exc:
-            problems.append(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})")
+            )
     if problems:
         raise DataError(problems)
     return examples

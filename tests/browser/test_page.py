@@ -56,7 +56,7 @@ def server(bilingual_model_dir: Path) -> Iterator[str]:
             "-m",
             "uvicorn",
             "--factory",
-            "app.main:create_app",
+            "app.api.main:create_app",
             "--host",
             "127.0.0.1",
             "--port",

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from training.data import DATA_SUFFIXES, Example, load_examples
+from training.evaluation import label_matrix
+from training.paths import DATA_ROOT
 from training.quality import cue_phrases, near_duplicates, repeated_skeletons, word_counts
-from training.train import DATA_ROOT, holdout_split, label_matrix, paraphrase_groups
+from training.splits import holdout_split, paraphrase_groups
 
 LABELS = ["blame_attribution", "downplaying", "official_denial"]
 FIELDS = {"id", "text", "labels", "domain", "register", "kind"}
@@ -125,8 +127,8 @@ def test_ids_are_unique(language: str) -> None:
 
 def test_no_leakage_between_train_and_test(language: str) -> None:
     rows = corpus(language)
-    y = label_matrix(rows, LABELS)
-    groups = paraphrase_groups(texts(language))
+    y = label_matrix([ex.labels for ex in rows], LABELS)
+    groups = paraphrase_groups(texts(language), [ex.doc for ex in rows])
     train, test = holdout_split(y, groups, seed=13)
     assert not set(train) & set(test)
     assert not set(groups[train]) & set(groups[test]), "a paraphrase group straddles the split"

@@ -7,7 +7,8 @@ from functools import cache
 
 import pytest
 
-from app.model import FramingModel, ModelLoadError, load_model
+from app.core.artifact import ModelLoadError
+from app.core.model import FramingModel, load_model
 from app.settings import Settings
 
 

@@ -1,4 +1,5 @@
-"""train.py end to end on a small data set: artifact, manifest, determinism, bad data."""
+"""Training end to end on a small data set: artifact, manifest, determinism, bad data, and
+`framing train` taking the same flags as `python -m training.train`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.model import load_model, load_models
+from app.cli import main as framing
+from app.core.artifact import save_model
+from app.core.model import load_model, load_models
 from tests.conftest import TINY, TINY_RU
-from training.train import main, model_is_current, save, train
+from training.evaluation import render_report
+from training.train import main
+from training.trainer import model_is_current, train
+
+FAST = ["--cv", "2", "--jobs", "1"]
 
 
 def write_data(path: Path, tiny: list[tuple[str, list[str]]], suffix: str) -> Path:
@@ -34,19 +41,29 @@ def test_one_model_per_language(
     data_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ru = write_data(tmp_path / "ru.jsonl", TINY_RU, "Об этом сообщили в день")
-    out, reports = tmp_path / "models", tmp_path / "reports"
-    common = ["--out", str(out), "--reports", str(reports), "--cv", "2", "--no-lodo"]
+    out = tmp_path / "models"
+    common = ["--out", str(out), *FAST]
     assert main(["--data", str(data_file), "--language", "en", *common]) == 0
     assert main(["--data", str(ru), "--language", "ru", *common]) == 0
     models = load_models(out)
     assert models.languages == ["en", "ru"]
     assert models["ru"].manifest.language == "ru"
-    assert (reports / "ru.md").read_text().startswith("# Evaluation report: ru model")
+    assert (out / "ru" / "report.md").read_text().startswith("# Evaluation report: ru model")
     capsys.readouterr()
     assert main(["--data", str(ru), "--language", "ru", "--if-needed", *common]) == 0
     assert "nothing to do" in capsys.readouterr().err
     # An English model in the Russian folder is not current: it is rebuilt.
     assert not model_is_current(out / "en", [data_file], "ru")
+
+
+def test_framing_train_takes_the_same_flags(data_file: Path, tmp_path: Path) -> None:
+    """`framing train` runs `python -m training.train` with its arguments unchanged."""
+    out, reports = tmp_path / "models", tmp_path / "reports"
+    args = ["--language", "en", "--data", str(data_file), "--out", str(out), *FAST]
+    assert framing(["train", *args, "--reports", str(reports)]) == 0
+    assert load_models(out).languages == ["en"]
+    assert json.loads((reports / "en.json").read_text())["language"] == "en"
+    assert framing(["train", "--cv", "1"]) == 2  # argparse's error status, passed through
 
 
 def test_data_trains_one_language(data_file: Path, tmp_path: Path) -> None:
@@ -55,14 +72,15 @@ def test_data_trains_one_language(data_file: Path, tmp_path: Path) -> None:
 
 
 def test_train_save_load(data_file: Path, tmp_path: Path) -> None:
-    result = train([data_file], seed=3, cv=2, lodo=True, real_news=None)
-    manifest = save(result, tmp_path / "model")
+    result = train([data_file], seed=3, cv=2, lodo=True, n_jobs=1)
+    manifest = save_model(result.pipeline, result.manifest, tmp_path / "model")
     model = load_model(tmp_path / "model")
     assert model.version == manifest.version
     assert manifest.labels == ["blame_attribution", "downplaying", "official_denial"]
     test = manifest.metrics["test"]
     for label in [*manifest.labels, "macro", "micro"]:
         assert {"precision", "recall", "f1", "support"} <= set(test[label])
+    assert 0 <= test["false_alarm_rate"] <= 1
     assert set(manifest.metrics["leave_one_domain_out"]["per_domain_macro_f1"]) == {
         "d0",
         "d1",
@@ -73,12 +91,12 @@ def test_train_save_load(data_file: Path, tmp_path: Path) -> None:
         == manifest.training_data["sentences"]
     )
     assert model_is_current(tmp_path / "model", [data_file])
-    assert "## Test split" in result.report
+    assert "## Test split" in render_report(manifest)
 
 
 def test_same_seed_same_model(data_file: Path) -> None:
-    a = train([data_file], seed=5, cv=2, lodo=False, real_news=None)
-    b = train([data_file], seed=5, cv=2, lodo=False, real_news=None)
+    a = train([data_file], seed=5, cv=2, n_jobs=1)
+    b = train([data_file], seed=5, cv=2, n_jobs=1)
     assert a.manifest.thresholds == b.manifest.thresholds
     texts = ["The ministry denied the report.", "Only a few were hurt."]
     np.testing.assert_array_equal(a.pipeline.predict_proba(texts), b.pipeline.predict_proba(texts))
@@ -87,7 +105,15 @@ def test_same_seed_same_model(data_file: Path) -> None:
 def test_bad_rows_stop_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "ok", "labels": []}\n{oops\n', encoding="utf-8")
-    code = main(["--data", str(bad), "--out", str(tmp_path / "m"), "--no-lodo"])
+    code = main(["--data", str(bad), "--out", str(tmp_path / "m"), *FAST])
     assert code == 2
     assert f"{bad}:2: not valid JSON" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_evaluation_sets_are_never_trained_on(data_file: Path, tmp_path: Path) -> None:
+    held_out = tmp_path / "held.jsonl"
+    first = json.loads(data_file.read_text().splitlines()[0])
+    held_out.write_text(json.dumps({"text": first["text"], "labels": first["labels"]}) + "\n")
+    with pytest.raises(Exception, match="never train on it"):
+        train([data_file], cv=2, n_jobs=1, evaluations={"articles": held_out})

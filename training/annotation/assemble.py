@@ -1,7 +1,7 @@
 """Build training/data/ from the writers' batches and the adjudicated disagreements.
 
-    python training/annotation/assemble.py b1 b2 ...
-    python training/annotation/assemble.py --russian ru1 ru2 ...
+    python -m training.annotation.assemble b1 b2 ...
+    python -m training.annotation.assemble --russian ru1 ru2 ...
 
 A sentence keeps its pass-1 labels where both passes agreed, and takes the adjudicated
 labels (pass2/BATCH.adjudicated.jsonl) where they did not. Near-duplicates and repeated
@@ -14,11 +14,11 @@ import json
 import sys
 from pathlib import Path
 
+from training.quality import near_duplicates, skeleton
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-sys.path.insert(0, str(ROOT))
 
-from training.quality import near_duplicates, skeleton  # noqa: E402
 
 OUT = ROOT / "training" / "data" / "en"
 FIELDS = ("id", "text", "labels", "domain", "register", "kind")

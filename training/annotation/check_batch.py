@@ -1,6 +1,6 @@
 """Check one or more corpus batch files (JSONL) against the corpus rules.
 
-Usage: python training/annotation/check_batch.py FILE [FILE ...]
+Usage: python -m training.annotation.check_batch FILE [FILE ...]
 Prints problems; exit status 1 when any rule is broken.
 """
 
@@ -10,8 +10,6 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from training.quality import cue_phrases, near_duplicates, repeated_skeletons
 

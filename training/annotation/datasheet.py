@@ -7,11 +7,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from training.data import load_examples
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-sys.path.insert(0, str(ROOT))
 
-from training.data import load_examples  # noqa: E402
 
 LABELS = ["blame_attribution", "downplaying", "official_denial"]
 

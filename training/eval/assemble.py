@@ -1,6 +1,6 @@
 """Build the labelled evaluation set of one language from its two blind labelling passes.
 
-    python training/eval/assemble.py ru
+    python -m training.eval.assemble ru
 
 Reads <language>.input.jsonl and the passes <language>.pass-a.jsonl and
 <language>.pass-b.jsonl. Prints Cohen's kappa per label, writes the disagreements to

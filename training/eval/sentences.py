@@ -1,6 +1,6 @@
 """Cut the evaluation texts of one language into sentences for labelling.
 
-    python training/eval/sentences.py ru   # training/eval/ru/*.txt -> ru.input.jsonl
+    python -m training.eval.sentences ru   # training/eval/ru/*.txt -> ru.input.jsonl
 
 Sentences come from the service's own segmenter, in text order, with ids
 `<file stem>-<index>`; headlines and boilerplate are kept, as the service would see them.
@@ -12,10 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+from app.core.segment import split_sentences
 
-from app.segment import split_sentences  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 def main(language: str, force: bool = False) -> int:

@@ -1,0 +1,1 @@
+"""The HTTP API: the app factory, routes, schemas, problems, middleware and serving."""

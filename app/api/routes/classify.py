@@ -1,0 +1,227 @@
+"""POST /classify and /classify/batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Query, Request, status
+
+from app.api.bodies import read_body
+from app.api.deps import ModelsDep, SettingsDep, StateDep
+from app.api.openapi import errors, request_body
+from app.api.problems import ProblemError, over_limit
+from app.api.schemas import (
+    BatchRequest,
+    BatchResponse,
+    ClassifyRequest,
+    ClassifyResponse,
+    DocumentResult,
+    LanguageInfo,
+    ModelRef,
+    Sentence,
+    Summary,
+)
+from app.api.state import ServiceState
+from app.core import classifier
+from app.core.language import UnsupportedLanguage
+from app.core.model import ModelSet
+
+router = APIRouter(tags=["classify"])
+ERRORS = errors(400, 413, 415, 422, 503)
+
+
+def _unsupported(
+    exc: UnsupportedLanguage, models: ModelSet, names: list[str] | None, in_query: bool
+) -> ProblemError:
+    detail = str(exc)[:1].upper() + str(exc)[1:]
+    field = "language" if exc.requested else "text"
+    loc: list[str | int] = ["body", field]
+    if exc.requested and in_query:
+        loc = ["query", "language"]
+    if names is not None and exc.index is not None:
+        detail = f"Document {exc.index} ({names[exc.index]!r}): {exc}"
+        loc = ["body", "documents", exc.index, field]
+    error = {
+        "loc": loc,
+        "type": "unsupported_language",
+        "msg": str(exc),
+        "language": exc.language,
+        "confidence": exc.confidence,
+        "served": models.languages,
+    }
+    return ProblemError(422, "unsupported-language", detail, [error])
+
+
+async def _classify(
+    state: ServiceState,
+    models: ModelSet,
+    texts: list[str],
+    explain: bool,
+    languages: Sequence[str | None],
+    names: list[str] | None = None,
+    language_in_query: bool = False,
+) -> list[classifier.DocumentResult]:
+    """Classify in a worker thread, a few at a time: the work is CPU-bound and holds the
+    GIL, so more threads add memory, not speed. A text no model reads is a 422."""
+    try:
+        results = await anyio.to_thread.run_sync(
+            classifier.classify, models, texts, explain, languages, limiter=state.limiter
+        )
+    except UnsupportedLanguage as exc:
+        raise _unsupported(exc, models, names, language_in_query) from None
+    for result in results:
+        state.metrics.count_classified(result.summary.sentences, result.summary.counts)
+    return results
+
+
+def _model_refs(models: ModelSet, results: list[classifier.DocumentResult]) -> list[ModelRef]:
+    """The models that read these results' sentences, in serving order."""
+    used = {lang for r in results for lang in r.models}
+    return [
+        ModelRef(name=m.manifest.name, version=m.version, language=lang)
+        for lang, m in models.models.items()
+        if lang in used
+    ]
+
+
+def _parts(
+    result: classifier.DocumentResult,
+) -> tuple[LanguageInfo, list[Sentence], Summary]:
+    """A document's language, sentences and summary, as /classify and the batch give them."""
+    detection = result.language
+    language = LanguageInfo(
+        code=detection.language, source=detection.source, confidence=detection.confidence
+    )
+    sentences = [Sentence.model_validate(s, from_attributes=True) for s in result.sentences]
+    return language, sentences, Summary.model_validate(result.summary, from_attributes=True)
+
+
+def _check_length(text: str, limit: int, where: str, loc: list[str | int]) -> None:
+    if len(text) > limit:
+        raise over_limit(
+            422,
+            "text-too-long",
+            f"{where} has {len(text)} characters; the limit is {limit} "
+            "(FRAMING_MAX_TEXT_CHARS). Split it into parts.",
+            loc,
+            len(text),
+            limit,
+            "FRAMING_MAX_TEXT_CHARS",
+        )
+
+
+@router.post(
+    "/classify",
+    response_model=ClassifyResponse,
+    response_model_exclude_none=True,
+    status_code=status.HTTP_200_OK,
+    responses=ERRORS,
+    openapi_extra=request_body("ClassifyRequest", plain_text=True),
+    summary="Label each sentence of one document",
+)
+async def classify(
+    request: Request,
+    state: StateDep,
+    models: ModelsDep,
+    settings: SettingsDep,
+    explain: Annotated[
+        bool, Query(description="Evidence for a text/plain body (JSON bodies say it inside).")
+    ] = False,
+    language: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z]{2,3}$",
+            description="The language of a text/plain body, when known (JSON bodies say it "
+            "inside); detected otherwise.",
+        ),
+    ] = None,
+) -> ClassifyResponse:
+    """Split the text into sentences and give each its framing labels and scores.
+
+    Offsets count Unicode code points: `text[start:end]` is the sentence. With
+    `"explain": true` (or `?explain=true` for a text/plain body) each sentence also gets
+    evidence: the words that raised each of its labels.
+
+    The language is detected (or given as `"language"`); each sentence says which
+    language's model read it. Text in a language no model reads is refused with a 422.
+    """
+    body = await read_body(request, ClassifyRequest, plain_text_field="text")
+    _check_length(body.text, settings.max_text_chars, "The text", ["body", "text"])
+    [result] = await _classify(
+        state,
+        models,
+        [body.text],
+        body.explain or explain,
+        [body.language or language],
+        language_in_query=body.language is None and language is not None,
+    )
+    language_info, sentences, summary = _parts(result)
+    return ClassifyResponse(
+        models=_model_refs(models, [result]),
+        labels=models.labels,
+        language=language_info,
+        sentences=sentences,
+        summary=summary,
+    )
+
+
+@router.post(
+    "/classify/batch",
+    response_model=BatchResponse,
+    response_model_exclude_none=True,
+    status_code=status.HTTP_200_OK,
+    responses=ERRORS,
+    openapi_extra=request_body("BatchRequest", plain_text=False),
+    summary="Label the sentences of several documents",
+)
+async def classify_batch(
+    request: Request, state: StateDep, models: ModelsDep, settings: SettingsDep
+) -> BatchResponse:
+    """Classify documents in one call; results come in the request's order, with their ids."""
+    body = await read_body(request, BatchRequest)
+    docs = body.documents
+    if len(docs) > settings.max_batch_documents:
+        raise over_limit(
+            422,
+            "too-many-documents",
+            f"The batch has {len(docs)} documents; the limit is {settings.max_batch_documents} "
+            "(FRAMING_MAX_BATCH_DOCUMENTS).",
+            ["body", "documents"],
+            len(docs),
+            settings.max_batch_documents,
+            "FRAMING_MAX_BATCH_DOCUMENTS",
+        )
+    for i, doc in enumerate(docs):
+        where = f"Document {i} ({doc.id!r})"
+        _check_length(doc.text, settings.max_text_chars, where, ["body", "documents", i, "text"])
+    total = sum(len(doc.text) for doc in docs)
+    if total > settings.max_batch_chars:
+        raise over_limit(
+            413,
+            "batch-too-large",
+            f"The batch holds {total} characters; the limit is {settings.max_batch_chars} "
+            "(FRAMING_MAX_BATCH_CHARS). Split it into several requests.",
+            ["body", "documents"],
+            total,
+            settings.max_batch_chars,
+            "FRAMING_MAX_BATCH_CHARS",
+        )
+    results = await _classify(
+        state,
+        models,
+        [doc.text for doc in docs],
+        body.explain,
+        [doc.language for doc in docs],
+        names=[doc.id for doc in docs],
+    )
+    documents = []
+    for doc, result in zip(docs, results, strict=True):
+        language_info, sentences, summary = _parts(result)
+        documents.append(
+            DocumentResult(id=doc.id, language=language_info, sentences=sentences, summary=summary)
+        )
+    return BatchResponse(
+        models=_model_refs(models, results), labels=models.labels, documents=documents
+    )

@@ -1,0 +1,39 @@
+"""What the running app holds: its settings, metrics, models and the locks around them."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import anyio
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp
+
+from app.api.observability import Metrics
+from app.core.model import ModelSet
+from app.settings import Settings
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    metrics: Metrics
+    limiter: anyio.CapacityLimiter
+    models: ModelSet | None = None
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @classmethod
+    def create(cls, settings: Settings) -> ServiceState:
+        return cls(
+            settings=settings,
+            metrics=Metrics(),
+            limiter=anyio.CapacityLimiter(settings.classify_threads),
+        )
+
+
+def state_of(app: ASGIApp | HTTPConnection) -> ServiceState:
+    """The service state of an app, or of the app a request came to."""
+    target = app.app if isinstance(app, HTTPConnection) else app
+    state: ServiceState = target.state.service  # type: ignore[union-attr]
+    return state

@@ -1,0 +1,153 @@
+"""Turning documents into labelled sentences: detect, segment, route, score, explain.
+
+The results are plain data; the API, the batch engines and the CLI each present them
+their own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.core.explain import Evidence, explain_sentence
+from app.core.language import Detection, UnsupportedLanguage
+from app.core.model import ModelSet
+from app.core.segment import split_sentences
+
+SCORE_DECIMALS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceResult:
+    index: int
+    start: int
+    end: int
+    text: str
+    language: str
+    labels: list[str]
+    scores: dict[str, float]
+    evidence: dict[str, list[Evidence]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    sentences: int
+    labelled: int
+    counts: dict[str, int]
+    languages: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentResult:
+    language: Detection
+    sentences: list[SentenceResult]
+    summary: Summary
+    models: dict[str, str] = field(default_factory=dict)  # version of each model used
+
+
+def detect(models: ModelSet, text: str, requested: str | None) -> Detection | UnsupportedLanguage:
+    """The language `text` is read in, or the refusal when no model reads it."""
+    try:
+        return models.detector.detect(text, requested)
+    except UnsupportedLanguage as exc:
+        return exc
+
+
+def classify(
+    models: ModelSet,
+    texts: Sequence[str],
+    explain: bool = False,
+    languages: Sequence[str | Detection | None] | None = None,
+) -> list[DocumentResult]:
+    """Each text's sentences, labels, scores and language, one model call per language.
+
+    `languages` gives, per text, a language the caller asks for, a detection already
+    made, or None to detect it. Raises UnsupportedLanguage (with its `index`) for the
+    first text none of the models reads.
+    """
+    given = languages if languages is not None else [None] * len(texts)
+    detections: list[Detection] = []
+    for index, (text, language) in enumerate(zip(texts, given, strict=True)):
+        found = language if isinstance(language, Detection) else detect(models, text, language)
+        if isinstance(found, UnsupportedLanguage):
+            found.index = index
+            raise found
+        detections.append(found)
+    spans = [split_sentences(text) for text in texts]
+    flat = [text[s.start : s.end] for text, doc in zip(texts, spans, strict=True) for s in doc]
+    routed: list[str] = []
+    for text, detection, doc in zip(texts, detections, spans, strict=True):
+        if detection.source == "request":
+            routed += [detection.language] * len(doc)
+        else:
+            routed += models.detector.sentence_languages(text, doc, detection.language)
+
+    labels = models.labels
+    scores = np.zeros((len(flat), len(labels)))
+    decided = np.zeros((len(flat), len(labels)), dtype=bool)
+    for language, model in models.models.items():
+        rows = [i for i, lang in enumerate(routed) if lang == language]
+        if rows:
+            part = model.scores([flat[i] for i in rows])
+            scores[rows] = part
+            decided[rows] = model.decide(part)
+    rounded = np.round(scores, SCORE_DECIMALS).tolist()
+
+    results: list[DocumentResult] = []
+    row = 0
+    for detection, doc in zip(detections, spans, strict=True):
+        sentences: list[SentenceResult] = []
+        counts = dict.fromkeys(labels, 0)
+        by_language: dict[str, int] = {}
+        for index, span in enumerate(doc):
+            language = routed[row]
+            by_language[language] = by_language.get(language, 0) + 1
+            on = [label for label, hit in zip(labels, decided[row], strict=True) if hit]
+            for label in on:
+                counts[label] += 1
+            evidence = None
+            if explain:
+                evidence = explain_sentence(models[language], flat[row], on, span.start)
+            sentences.append(
+                SentenceResult(
+                    index=index,
+                    start=span.start,
+                    end=span.end,
+                    text=flat[row],
+                    language=language,
+                    labels=on,
+                    scores=dict(zip(labels, rounded[row], strict=True)),
+                    evidence=evidence,
+                )
+            )
+            row += 1
+        summary = Summary(
+            sentences=len(sentences),
+            labelled=sum(1 for s in sentences if s.labels),
+            counts=counts,
+            languages=by_language,
+        )
+        used = {lang: models[lang].version for lang in by_language} or {
+            detection.language: models[detection.language].version
+        }
+        results.append(DocumentResult(detection, sentences, summary, used))
+    return results
+
+
+def classify_each(
+    models: ModelSet,
+    texts: Sequence[str],
+    explain: bool = False,
+    language: str | None = None,
+) -> list[DocumentResult | UnsupportedLanguage]:
+    """Like `classify`, but a text no model reads gives its refusal instead of raising.
+
+    For batch runs, where one document in an unsupported language must not stop the rest.
+    """
+    found = [detect(models, text, language) for text in texts]
+    readable = [(i, d) for i, d in enumerate(found) if isinstance(d, Detection)]
+    done = classify(models, [texts[i] for i, _ in readable], explain, [d for _, d in readable])
+    results = iter(done)
+    return [next(results) if isinstance(d, Detection) else d for d in found]

@@ -1,0 +1,298 @@
+"""Training one language's model: split, choose C and thresholds, fit, evaluate.
+
+Steps: hold out a test split (stratified by label set, grouped so that near-paraphrases
+and the sentences of one document stay on one side); pick C by grouped cross-validation
+on the training split and per-label thresholds on its out-of-fold scores; fit; score the
+test split and, when asked, leave-one-domain-out cross-validation, the texts written
+apart and the real-news set. Nothing is tuned on anything but the training split.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.pipeline import Pipeline
+
+from app.core.artifact import FEATURES, Manifest, ModelLoadError, read_manifest
+from app.core.model import build_pipeline
+from training.data import DataError, fingerprint, load_examples
+from training.evaluation import best_thresholds, label_matrix, metrics
+from training.splits import grouped_folds, holdout_split, paraphrase_groups
+
+KNOWN_DESCRIPTIONS = {
+    "blame_attribution": "Assigns fault or responsibility for something bad to an actor, "
+    "explicitly or by insinuation.",
+    "downplaying": "Minimises the severity, scale, cost or harm of an event, an action or its "
+    "victims, or reports such minimising.",
+    "official_denial": "An official or institutional actor denies, rejects or dismisses an "
+    "accusation, report, claim or responsibility.",
+}
+C_GRID = (32.0, 64.0, 128.0)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class TrainResult:
+    pipeline: Pipeline
+    manifest: Manifest
+
+
+def fit_head(x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int) -> Pipeline:
+    """Fit the TF-IDF and classifier steps on already hashed features."""
+    head = Pipeline(build_pipeline(c, seed).steps[1:])
+    return head.fit(x, y)
+
+
+def _fit_and_score(
+    x: sparse.csr_matrix, y: np.ndarray, train: np.ndarray, held: np.ndarray, c: float, seed: int
+) -> np.ndarray:
+    return np.asarray(fit_head(x[train], y[train], c, seed).predict_proba(x[held]))
+
+
+def fold_scores(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    c: float,
+    seed: int,
+    n_jobs: int,
+    what: str,
+) -> list[np.ndarray]:
+    """Fit on each split's first part and score its second, in parallel, in order."""
+    jobs = (delayed(_fit_and_score)(x, y, train, held, c, seed) for train, held in splits)
+    results = []
+    for i, scores in enumerate(Parallel(n_jobs=n_jobs, return_as="generator")(jobs), 1):
+        results.append(scores)
+        log(f"  {what} {i}/{len(splits)}")
+    return results
+
+
+def out_of_fold(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    groups: np.ndarray,
+    c: float,
+    folds: int,
+    seed: int,
+    n_jobs: int,
+) -> np.ndarray:
+    scores = np.zeros(y.shape, dtype=float)
+    splits = grouped_folds(y, groups, folds, seed)
+    for (_, held), fold in zip(
+        splits, fold_scores(x, y, splits, c, seed, n_jobs, f"C={c:g} fold"), strict=True
+    ):
+        scores[held] = fold
+    return scores
+
+
+def leave_one_domain_out(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    domains: np.ndarray,
+    c: float,
+    thresholds: np.ndarray,
+    labels: Sequence[str],
+    seed: int,
+    n_jobs: int,
+) -> dict[str, Any]:
+    """Train without each domain in turn and score it; pooled and per-domain figures."""
+    pred = np.zeros(y.shape, dtype=int)
+    names = sorted(set(domains))
+    splits = [(np.flatnonzero(domains != d), np.flatnonzero(domains == d)) for d in names]
+    per_domain: dict[str, float] = {}
+    all_scores = fold_scores(x, y, splits, c, seed, n_jobs, "leave-one-domain-out")
+    for domain, scores in zip(names, all_scores, strict=True):
+        held = domains == domain
+        pred[held] = scores >= thresholds
+        per_domain[domain] = metrics(y[held], pred[held], labels)["macro"]["f1"]
+    return {"pooled": metrics(y, pred, labels), "per_domain_macro_f1": per_domain}
+
+
+def pick_canaries(
+    texts: Sequence[str],
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    labels: Sequence[str],
+    per_label: int = 2,
+    margin: float = 0.15,
+) -> list[dict[str, Any]]:
+    """Held-out sentences the model labels with a clear margin: a loaded copy must agree."""
+    distance = np.abs(scores - thresholds).min(axis=1)
+    decided = scores >= thresholds
+    chosen: list[int] = []
+    for j in [*range(len(labels)), None]:
+        rows = [
+            i
+            for i in np.argsort(-distance)
+            if distance[i] >= margin
+            and (decided[i].sum() == 0 if j is None else decided[i, j])
+            and i not in chosen
+        ]
+        chosen.extend(rows[:per_label])
+    return [
+        {
+            "text": texts[i],
+            "labels": [lab for lab, on in zip(labels, decided[i], strict=True) if on],
+        }
+        for i in chosen
+    ]
+
+
+def evaluate_file(
+    pipeline: Pipeline, path: Path, labels: Sequence[str], thresholds: np.ndarray
+) -> dict[str, Any]:
+    """The model's figures on a labelled file it was never trained or tuned on."""
+    examples = load_examples([path])
+    y = label_matrix([ex.labels for ex in examples], labels)
+    pred = pipeline.predict_proba([ex.text for ex in examples]) >= thresholds
+    return {"file": path.name, **metrics(y, pred, labels)}
+
+
+def _refuse_leaks(texts: Sequence[str], held_out: Path | None) -> None:
+    if held_out is None or not held_out.is_file():
+        return
+    leaked = {ex.text for ex in load_examples([held_out])}.intersection(texts)
+    if leaked:
+        raise DataError(
+            [
+                f"{len(leaked)} training sentences are in the evaluation set {held_out}, "
+                f"e.g. {next(iter(leaked))[:60]!r}: never train on it"
+            ]
+        )
+
+
+def train(
+    data: Sequence[Path],
+    language: str = "en",
+    seed: int = 13,
+    cv: int = 5,
+    lodo: bool = False,
+    n_jobs: int = -1,
+    evaluations: dict[str, Path] | None = None,
+) -> TrainResult:
+    """Train and evaluate one language's model on the labelled files in `data`.
+
+    `evaluations` names held-out files to score, by their key in the metrics
+    ("articles", "real_news"): they are only scored, never trained or tuned on.
+    """
+    started = time.perf_counter()
+    examples = load_examples(data)
+    labels = sorted({label for ex in examples for label in ex.labels})
+    if not labels:
+        raise DataError(["the data has no labelled sentences: nothing to learn"])
+    texts = [ex.text for ex in examples]
+    evaluations = {k: p for k, p in (evaluations or {}).items() if p.is_file()}
+    for path in evaluations.values():
+        _refuse_leaks(texts, path)
+    y = label_matrix([ex.labels for ex in examples], labels)
+    rare = [lab for j, lab in enumerate(labels) if y[:, j].sum() < 2 * cv]
+    if rare:
+        raise DataError([f"label {lab!r} has fewer than {2 * cv} examples" for lab in rare])
+    log(f"{len(examples)} sentences, labels {labels}")
+
+    log("grouping near-paraphrases and documents ...")
+    groups = paraphrase_groups(texts, [ex.doc for ex in examples])
+    train_idx, test_idx = holdout_split(y, groups, seed)
+    log(f"train {len(train_idx)}, test {len(test_idx)}")
+
+    log("hashing features ...")
+    hasher = build_pipeline(seed=seed).named_steps[FEATURES]
+    x = sparse.csr_matrix(hasher.transform(texts))
+    x_train, y_train, g_train = x[train_idx], y[train_idx], groups[train_idx]
+
+    best: tuple[float, float, np.ndarray] | None = None
+    for c in C_GRID:
+        oof = out_of_fold(x_train, y_train, g_train, c, cv, seed, n_jobs)
+        thresholds = best_thresholds(y_train, oof)
+        f1 = metrics(y_train, oof >= thresholds, labels)["macro"]["f1"]
+        log(f"  C={c:g}: out-of-fold macro-F1 {f1:.4f} at thresholds {thresholds.tolist()}")
+        if best is None or f1 > best[1]:
+            best = (c, f1, thresholds)
+    assert best is not None
+    c, cv_f1, thresholds = best
+    log(f"chosen C={c:g}")
+
+    head = fit_head(x_train, y_train, c, seed)
+    pipeline = Pipeline([(FEATURES, hasher), *head.steps])
+    test_scores = head.predict_proba(x[test_idx])
+    evaluation: dict[str, Any] = {
+        "cross_validation_macro_f1": cv_f1,
+        "test": metrics(y[test_idx], test_scores >= thresholds, labels),
+    }
+    domains = np.array([ex.domain for ex in examples])
+    if lodo and len(set(domains)) > 1:
+        log("leave-one-domain-out ...")
+        evaluation["leave_one_domain_out"] = leave_one_domain_out(
+            x, y, domains, c, thresholds, labels, seed, n_jobs
+        )
+    for key, path in evaluations.items():
+        log(f"scoring {path} (evaluation only) ...")
+        evaluation[key] = evaluate_file(pipeline, path, labels, thresholds)
+
+    canaries = pick_canaries([texts[i] for i in test_idx], test_scores, thresholds, labels)
+    manifest = Manifest.unsaved(
+        language=language,
+        labels=labels,
+        label_descriptions={
+            label: KNOWN_DESCRIPTIONS.get(label, "A label from user-supplied training data.")
+            for label in labels
+        },
+        thresholds={label: float(t) for label, t in zip(labels, thresholds, strict=True)},
+        training_data={
+            "fingerprint": fingerprint(examples),
+            "sentences": len(examples),
+            "train_sentences": len(train_idx),
+            "test_sentences": len(test_idx),
+            "label_counts": {lab: int(y[:, j].sum()) for j, lab in enumerate(labels)},
+            "domains": len(set(domains)),
+            "documents": len({ex.doc for ex in examples if ex.doc}),
+            "training_seconds": round(time.perf_counter() - started, 1),
+        },
+        params={
+            "C": c,
+            "seed": seed,
+            "cv": cv,
+            "c_grid": list(C_GRID),
+            "features": "hashed word 1-3 grams + char_wb 1-6 grams, TF-IDF",
+            "classifier": "one-vs-rest logistic regression (liblinear, balanced)",
+        },
+        metrics=evaluation,
+        canaries=canaries,
+    )
+    log(f"done in {time.perf_counter() - started:.1f} s")
+    return TrainResult(pipeline=pipeline, manifest=manifest)
+
+
+def model_is_current(out: Path, data: Sequence[Path], language: str = "en") -> bool:
+    """Whether `out` holds a loadable `language` model trained on exactly these examples.
+
+    Only the manifest is read, then the full checked load: a model whose pickle no longer
+    loads (written by an older version of the code) is not current.
+    """
+    from app.core.model import load_model
+
+    try:
+        manifest = read_manifest(out)
+        current = fingerprint(load_examples(data))
+        if manifest.language != language:
+            log(f"model needs building: {out} holds a {manifest.language} model")
+            return False
+        if manifest.training_data.get("fingerprint") != current:
+            log("model needs building: the training data changed")
+            return False
+        load_model(out)
+    except (ModelLoadError, DataError) as exc:
+        log(f"model needs building: {str(exc).splitlines()[0]}")
+        return False
+    return True
