@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.core.segment import split_sentences
 from training.data import DATA_SUFFIXES, Example, load_examples
 from training.evaluation import label_matrix
 from training.paths import DATA_ROOT
@@ -150,16 +151,26 @@ def test_real_news_evaluation_sentences_are_not_in_the_corpus() -> None:
     assert not crossing, f"{len(crossing)} corpus sentences resemble real-news evaluation ones"
 
 
-def test_russian_evaluation_texts_are_apart_from_the_corpus() -> None:
-    """The evaluation set written apart is labelled, complete, and resembles no corpus line."""
-    path = DATA_ROOT.parent / "eval" / "ru.jsonl"
+def test_evaluation_texts_are_apart_from_the_corpus(language: str) -> None:
+    """The evaluation set written apart is labelled, complete, cut as the segmenter cuts
+    its texts today, and resembles no corpus line."""
+    path = DATA_ROOT.parent / "eval" / f"{language}.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    inputs = (DATA_ROOT.parent / "eval" / "ru.input.jsonl").read_text(encoding="utf-8")
+    inputs = (DATA_ROOT.parent / "eval" / f"{language}.input.jsonl").read_text(encoding="utf-8")
     cut = [json.loads(line) for line in inputs.splitlines()]
     assert [(r["id"], r["text"]) for r in rows] == [(r["id"], r["text"]) for r in cut]
     assert all(set(r["labels"]) <= set(LABELS) for r in rows)
-    ours = texts("ru")
+    recut = []
+    for doc in sorted((DATA_ROOT.parent / "eval" / language).glob("*.txt")):
+        body = doc.read_text(encoding="utf-8")
+        recut += [
+            (f"{doc.stem}-{i:03d}", body[a:b]) for i, (a, b) in enumerate(split_sentences(body))
+        ]
+    assert recut == [(r["id"], r["text"]) for r in rows], "the texts no longer cut as labelled"
+    ours = texts(language)
     theirs = [r["text"] for r in rows]
     pairs = near_duplicates(ours + theirs, threshold=0.8)
     crossing = [(ours[i], theirs[j - len(ours)]) for i, j, _ in pairs if i < len(ours) <= j]
-    assert not crossing, crossing[:3]
+    # Stock furniture ("Comments are closed on this article.") may recur; prose may not.
+    prose = [(a, b) for a, b in crossing if len(b.split()) > 8]
+    assert not prose, prose[:3]
