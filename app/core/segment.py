@@ -67,6 +67,9 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0\u2000-\u200a\u3000]*\n")
 _BULLET = re.compile(r"[ \t\u00a0]*(?:[-*•·‣▪◦–—]|\d{1,3}[.)])\s")
 _SENTENCE_END = frozenset(".!?…\"'”’»)")
 _MAX_SENTENCE_CHARS = 5_000
+_TAIL_CHARS = 200  # how much of a pending sentence an abbreviation rule looks at
+_NON_SPACE = re.compile(r"\S")
+_NEXT_INITIAL = re.compile(r"\s*[А-ЯЁ]\.\s*[А-ЯЁ]")
 _WRAPPED_LINE_CHARS = 60
 
 
@@ -117,9 +120,12 @@ def _lines(text: str, start: int, end: int) -> list[Span]:
     block_start = start
     pos = text.find("\n", start, end)
     while pos != -1:
-        before = text[block_start:pos].rstrip()
-        after = text[pos + 1 : end]
-        if before and (_BULLET.match(after) or _is_headline_break(before, after)):
+        line_start = text.rfind("\n", block_start, pos) + 1 or block_start
+        last_line = text[max(line_start, block_start) : pos].strip()
+        has_text = bool(last_line) or _NON_SPACE.search(text, block_start, pos) is not None
+        if has_text and (
+            _BULLET.match(text, pos + 1, end) or _is_headline_break(last_line, text, pos + 1, end)
+        ):
             spans.append(Span(block_start, pos))
             block_start = pos + 1
         pos = text.find("\n", pos + 1, end)
@@ -127,24 +133,28 @@ def _lines(text: str, start: int, end: int) -> list[Span]:
     return spans
 
 
-def _is_headline_break(before: str, after: str) -> bool:
+def _is_headline_break(last_line: str, text: str, after: int, end: int) -> bool:
     """A line break between a headline-like line and one that starts like a sentence.
 
     A line ending in a comma, colon or dash continues; so does a long line ending in a
     word, which is taken as hard-wrapped prose.
     """
-    last_line = before.rsplit("\n", 1)[-1].strip()
     if not last_line or last_line[-1] in ",;:-–—([":
         return False
     if last_line[-1] not in _SENTENCE_END and len(last_line) >= _WRAPPED_LINE_CHARS:
         return False
-    first = after.lstrip()[:1]
+    found = _NON_SPACE.search(text, after, end)
+    first = found.group() if found else ""
     return bool(first) and (first.isupper() or first.isdigit() or first in "\"“‘'«")
 
 
-def _break_is_false(before: str, after: str) -> bool:
-    """Whether a sentence end found after `before` is only an abbreviation's full stop."""
-    if _LIST_NUMBER.match(before):
+def _break_is_false(before: str, after: str, whole: bool = True) -> bool:
+    """Whether a sentence end found after `before` is only an abbreviation's full stop.
+
+    `before` is the end of the pending sentence (`whole` when it is all of it): the
+    decision only ever looks at its last words, so long sentences cost no more.
+    """
+    if whole and _LIST_NUMBER.match(before):
         return True
     m = _LAST_WORD.search(before)
     if not m:
@@ -157,8 +167,11 @@ def _break_is_false(before: str, after: str) -> bool:
     if lower in _BEFORE_NUMBER or (lower in _RU_BEFORE_NUMBER and word == lower):
         return nxt.isdigit() or (nxt == "№")
     if lower in _RU_YEAR and word == lower:
-        return not _ENDS_WITH_YEAR.search(before[: m.start()]) or bool(_YEAR_PHRASE.match(before))
+        year_phrase = whole and bool(_YEAR_PHRASE.match(before))
+        return not _ENDS_WITH_YEAR.search(before[: m.start()]) or year_phrase
     if _CYRILLIC_INITIAL.match(word) and _is_initial(before, m.start()):
+        if _NEXT_INITIAL.match(after):  # "В. Г. Тимофеев": initials run on
+            return True
         name = _NEXT_WORD.match(after)
         return name is not None and name.group(1).lower() not in _SENTENCE_OPENERS
     return lower in _TITLES or (lower in _RU_TITLES and word == lower)
@@ -174,14 +187,14 @@ def _is_initial(before: str, at: int) -> bool:
     return not word_before or not word_before[-1].isdigit()
 
 
-def _inside_quote(text: str, start: int, cut: int, end: int) -> bool:
-    """Whether `cut` falls inside «...» opened in this sentence and closed soon after.
+def _inside_quote(text: str, opened: int, cut: int, end: int) -> bool:
+    """Whether `cut` falls inside «...» opened in this sentence (`opened` « not yet
+    closed before it) and closed soon after.
 
     The closing » must end a quotation: touching the word before it, or followed by
     punctuation, a dash or the end of the block, so a stray « does not swallow the
     sentences after it.
     """
-    opened = text.count("«", start, cut) - text.count("»", start, cut)
     if opened <= 0:
         return False
     close = text.find("»", cut, min(end, cut + _QUOTE_REACH))
@@ -189,8 +202,8 @@ def _inside_quote(text: str, start: int, cut: int, end: int) -> bool:
         return False
     if not text[close - 1].isspace():
         return True
-    following = text[close + 1 : end].lstrip()[:1]
-    return not following or following in _QUOTE_CLOSERS
+    found = _NON_SPACE.search(text, close + 1, end)
+    return found is None or found.group() in _QUOTE_CLOSERS
 
 
 def _split_long(text: str, span: Span) -> list[Span]:
@@ -244,21 +257,25 @@ def split_sentences(text: str) -> list[Span]:
         cuts = ends[first:last]
         start = block.start
         pending: Span | None = None
+        opened = 0  # « minus » in the pending sentence so far
         for cut in [*cuts, block.end]:
             piece = Span(start, cut)
-            start = cut
             if pending is not None:
                 piece = Span(pending.start, piece.end)
                 pending = None
-            if cut != block.end and (
-                (
-                    cut not in list_ends
-                    and _break_is_false(text[piece.start : piece.end], text[cut : cut + 30])
+            else:
+                opened = 0
+            if "«" in text[start:cut] or "»" in text[start:cut]:
+                opened += text.count("«", start, cut) - text.count("»", start, cut)
+            start = cut
+            if cut != block.end:
+                tail = max(piece.start, cut - _TAIL_CHARS)
+                false_break = cut not in list_ends and _break_is_false(
+                    text[tail:cut], text[cut : cut + 30], whole=tail == piece.start
                 )
-                or _inside_quote(text, piece.start, cut, block.end)
-            ):
-                pending = piece
-                continue
+                if false_break or _inside_quote(text, opened, cut, block.end):
+                    pending = piece
+                    continue
             for part in _split_long(text, piece):
                 trimmed = _trim(text, part)
                 if trimmed is not None:

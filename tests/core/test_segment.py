@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -254,3 +257,47 @@ def test_offsets_cover_tricky_text(text: str) -> None:
 )
 def test_russian_cases(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
+
+
+PATHOLOGICAL = {
+    "repeated_town": "г. Курск ",
+    "initials": "А. Иванов ",
+    "street": "ул. Ленина ",
+    "named_after": "им. Пушкина ",
+    "village": "с. Луговое ",
+    "titles": "Mr. Smith ",
+    "open_quotes": "«Это. ",
+    "dash_turns": "— Да.\n",
+    "bullets": "- a\n",
+    "no_spaces": "a",
+    "dots": "a.",
+    "one_char_per_line": "A\n",
+    "one_lower_char_per_line": "a\n",
+    "list_ends": "и т.д. Он ",
+    "year_phrases": "В 2021 г. ",
+}
+
+
+@pytest.mark.parametrize("unit", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_segmentation_takes_linear_time(unit: str) -> None:
+    """Doubling a pathological text at most about doubles the time (quadratic was 4x).
+
+    Medians of several runs, compared within one test, so a busy machine slows both.
+    """
+
+    def seconds(n: int) -> float:
+        text = (unit * (n // len(unit) + 1))[:n]
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            split_sentences(text)
+            runs.append(time.perf_counter() - started)
+        return statistics.median(runs)
+
+    small, large = seconds(20_000), seconds(40_000)
+    assert large <= 2.5 * small + 0.005, (small, large)
+
+
+def test_initials_after_a_blank_line_stay_together() -> None:
+    text = "Текст письма.\n\nВ. Г. Тимофеев, ветеран труда"
+    assert sentences(text) == ["Текст письма.", "В. Г. Тимофеев, ветеран труда"]
