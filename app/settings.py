@@ -29,6 +29,25 @@ class Settings(BaseSettings):
     max_batch_chars: int = Field(
         2_000_000, gt=0, description="Most characters, summed over the documents of a batch."
     )
+    max_sentences: int = Field(5_000, gt=0, description="Most sentences one document may cut into.")
+    max_batch_sentences: int = Field(
+        20_000, gt=0, description="Most sentences, summed over the documents of a batch."
+    )
+    max_explained_sentences: int = Field(
+        2_000, gt=0, description="Most sentences in one request that asks for evidence."
+    )
+    max_queue: int = Field(
+        16,
+        ge=0,
+        description="Requests that may wait for a classification thread, per worker and lane; "
+        "beyond that the answer is 503 with Retry-After at once.",
+    )
+    small_request_chars: int = Field(
+        5_000,
+        gt=0,
+        description="Requests of at most this many characters use a lane of their own, so they "
+        "never wait behind large ones.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (JSON list); none by default.",
@@ -38,6 +57,26 @@ class Settings(BaseSettings):
     )
     classify_threads: int = Field(
         2, gt=0, description="Requests classified at once per worker; more only wait."
+    )
+    run_dir: Path | None = Field(
+        None,
+        description="Where `framing serve` keeps the verified copies of the models its workers "
+        "serve, and their state; a temporary folder when unset.",
+    )
+    max_connections: int = Field(
+        1_000, gt=0, description="Open connections per worker; more are answered 503 and closed."
+    )
+    max_request_line_bytes: int = Field(8_192, gt=0, description="Longest request line (URL).")
+    max_header_bytes: int = Field(16_384, gt=0, description="Most header bytes in one request.")
+    max_headers: int = Field(100, gt=0, description="Most header fields in one request.")
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a request's headers may take to arrive (408 after)."
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="Seconds a request's body may take to arrive (408 after)."
+    )
+    keep_alive_timeout: float = Field(
+        5.0, gt=0, description="Seconds an idle keep-alive connection stays open."
     )
     host: str = "127.0.0.1"
     port: int = Field(8000, gt=0, lt=65536)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-import anyio
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp
 
+from app.api.jobs import Lanes
 from app.api.observability import Metrics
 from app.core.model import ModelSet
 from app.settings import Settings
@@ -18,7 +18,7 @@ from app.settings import Settings
 class ServiceState:
     settings: Settings
     metrics: Metrics
-    limiter: anyio.CapacityLimiter
+    lanes: Lanes
     models: ModelSet | None = None
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -28,7 +28,9 @@ class ServiceState:
         return cls(
             settings=settings,
             metrics=Metrics(),
-            limiter=anyio.CapacityLimiter(settings.classify_threads),
+            lanes=Lanes(
+                settings.classify_threads, settings.max_queue, settings.small_request_chars
+            ),
         )
 
 

@@ -6,12 +6,15 @@ their own way.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
-from app.core.explain import Evidence, explain_sentence
+from app.core.explain import Evidence, explain_sentences
+from app.core.features import TOKEN
 from app.core.language import Detection, UnsupportedLanguage
 from app.core.model import ModelSet
 from app.core.segment import split_sentences
@@ -47,6 +50,42 @@ class DocumentResult:
     models: dict[str, str] = field(default_factory=dict)  # version of each model used
 
 
+class TooManySentences(ValueError):
+    """The texts cut into more sentences than a limit allows (checked before scoring)."""
+
+    def __init__(self, what: str, count: int, limit: int, index: int | None = None) -> None:
+        self.what = what  # "document", "request" or "explained"
+        self.count = count
+        self.limit = limit
+        self.index = index  # the document, for a per-document limit
+        super().__init__(f"{count} sentences; the limit is {limit}")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How many sentences one document, one call and one call with evidence may have."""
+
+    per_document: int | None = None
+    per_call: int | None = None
+    explained: int | None = None
+
+    def check(self, counts: list[int], explain: bool) -> None:
+        for index, count in enumerate(counts):
+            if self.per_document is not None and count > self.per_document:
+                raise TooManySentences("document", count, self.per_document, index)
+        total = sum(counts)
+        if self.per_call is not None and total > self.per_call:
+            raise TooManySentences("request", total, self.per_call)
+        if explain and self.explained is not None and total > self.explained:
+            raise TooManySentences("explained", total, self.explained)
+
+
+def _has_words(text: str) -> bool:
+    """Whether a sentence holds a word of two letters or more: "A", "1." or "—" cannot
+    make a framing move, whatever their character n-grams score."""
+    return TOKEN.search(text) is not None
+
+
 def detect(models: ModelSet, text: str, requested: str | None) -> Detection | UnsupportedLanguage:
     """The language `text` is read in, or the refusal when no model reads it."""
     try:
@@ -60,12 +99,15 @@ def classify(
     texts: Sequence[str],
     explain: bool = False,
     languages: Sequence[str | Detection | None] | None = None,
+    limits: Limits | None = None,
+    stop: threading.Event | None = None,
 ) -> list[DocumentResult]:
     """Each text's sentences, labels, scores and language, one model call per language.
 
     `languages` gives, per text, a language the caller asks for, a detection already
     made, or None to detect it. Raises UnsupportedLanguage (with its `index`) for the
-    first text none of the models reads.
+    first text none of the models reads, TooManySentences when the texts break `limits`,
+    and Cancelled when `stop` is set (the caller has gone).
     """
     given = languages if languages is not None else [None] * len(texts)
     detections: list[Detection] = []
@@ -75,7 +117,12 @@ def classify(
             found.index = index
             raise found
         detections.append(found)
-    spans = [split_sentences(text) for text in texts]
+    spans = []
+    for text in texts:
+        _check(stop)
+        spans.append(split_sentences(text))
+    if limits is not None:
+        limits.check([len(doc) for doc in spans], explain)
     flat = [text[s.start : s.end] for text, doc in zip(texts, spans, strict=True) for s in doc]
     routed: list[str] = []
     for text, detection, doc in zip(texts, detections, spans, strict=True):
@@ -87,13 +134,35 @@ def classify(
     labels = models.labels
     scores = np.zeros((len(flat), len(labels)))
     decided = np.zeros((len(flat), len(labels)), dtype=bool)
+    features: dict[str, sparse.csr_matrix] = {}
     for language, model in models.models.items():
         rows = [i for i, lang in enumerate(routed) if lang == language]
         if rows:
-            part = model.scores([flat[i] for i in rows])
+            x = features[language] = model.scorer.features([flat[i] for i in rows])
+            part = model.scorer.probabilities(x)
             scores[rows] = part
             decided[rows] = model.decide(part)
+            _check(stop)
+    decided[[not _has_words(sentence) for sentence in flat]] = False
     rounded = np.round(scores, SCORE_DECIMALS).tolist()
+    on_labels = [[label for label, hit in zip(labels, row, strict=True) if hit] for row in decided]
+    evidence: list[dict[str, list[Evidence]] | None] = [None] * len(flat)
+    if explain:
+        _check(stop)
+        starts = [s.start for doc in spans for s in doc]
+        for language, model in models.models.items():
+            rows = [i for i, lang in enumerate(routed) if lang == language]
+            if not rows:
+                continue
+            explained = explain_sentences(
+                model,
+                [flat[i] for i in rows],
+                [on_labels[i] for i in rows],
+                [starts[i] for i in rows],
+                features[language],
+            )
+            for i, item in zip(rows, explained, strict=True):
+                evidence[i] = item
 
     results: list[DocumentResult] = []
     row = 0
@@ -104,12 +173,9 @@ def classify(
         for index, span in enumerate(doc):
             language = routed[row]
             by_language[language] = by_language.get(language, 0) + 1
-            on = [label for label, hit in zip(labels, decided[row], strict=True) if hit]
+            on = on_labels[row]
             for label in on:
                 counts[label] += 1
-            evidence = None
-            if explain:
-                evidence = explain_sentence(models[language], flat[row], on, span.start)
             sentences.append(
                 SentenceResult(
                     index=index,
@@ -119,7 +185,7 @@ def classify(
                     language=language,
                     labels=on,
                     scores=dict(zip(labels, rounded[row], strict=True)),
-                    evidence=evidence,
+                    evidence=evidence[row],
                 )
             )
             row += 1
@@ -134,6 +200,15 @@ def classify(
         }
         results.append(DocumentResult(detection, sentences, summary, used))
     return results
+
+
+class Cancelled(RuntimeError):
+    """The caller asked classification to stop (its client went away)."""
+
+
+def _check(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise Cancelled("classification was cancelled")
 
 
 def classify_each(

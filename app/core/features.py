@@ -24,6 +24,8 @@ from sklearn.utils import murmurhash3_32
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WORD = re.compile(r"\S+")
 _INT_MIN = -(2**31)
+_CACHED_WORD_CHARS = 40  # longer words are hashed every time, never kept
+_ENTRY_BYTES = 200  # a cache entry's own cost (dict slot, str and array headers)
 
 
 def feature_index(feature: str, n_features: int) -> int:
@@ -52,12 +54,12 @@ def char_wb_ngrams(word: str, lo: int, hi: int) -> list[str]:
     return grams
 
 
-class Occurrence(NamedTuple):
-    """One feature produced by a stretch of text: its column and the stretch's span."""
+class Occurrences(NamedTuple):
+    """The features a text produces, one per occurrence: column and span, as arrays."""
 
-    column: int
-    start: int
-    end: int
+    columns: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
 
 
 class HashedNgrams(TransformerMixin, BaseEstimator):
@@ -69,13 +71,13 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         char_ngrams: tuple[int, int] = (1, 6),
         n_word_features: int = 2**18,
         n_char_features: int = 2**19,
-        cache_size: int = 50_000,
+        cache_bytes: int = 16 * 2**20,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.n_word_features = n_word_features
         self.n_char_features = n_char_features
-        self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
 
     def fit(self, X: Iterable[str], y: Any = None) -> HashedNgrams:
         """Nothing to learn: hashing needs no vocabulary."""
@@ -85,12 +87,16 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_cache", None)  # a cache, not a parameter: rebuilt after loading
+        state.pop("_cache_used", None)
         return state
 
     def _caches(self) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+        """The per-word caches, emptied when they hold more than `cache_bytes` (counted as
+        the words' and column arrays' sizes plus a fixed cost per entry)."""
         cache = self.__dict__.get("_cache")
-        if cache is None or len(cache[0]) + len(cache[1]) > self.cache_size:
+        if cache is None or self.__dict__.get("_cache_used", 0) > self.cache_bytes:
             cache = self.__dict__["_cache"] = ({}, {})
+            self.__dict__["_cache_used"] = 0
         return cache
 
     def char_columns(self, word: str) -> np.ndarray:
@@ -107,6 +113,7 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
         chars_cache, words_cache = self._caches()
         lo, hi = self.word_ngrams
         n_words = self.n_word_features
+        added = 0
         columns: list[np.ndarray] = []
         for text in X:
             lower = text.lower()
@@ -114,36 +121,72 @@ class HashedNgrams(TransformerMixin, BaseEstimator):
             for word in lower.split():
                 cols = chars_cache.get(word)
                 if cols is None:
-                    cols = chars_cache[word] = self.char_columns(word)
+                    cols = self.char_columns(word)
+                    if len(word) <= _CACHED_WORD_CHARS:  # a run-on "word" is not worth keeping
+                        chars_cache[word] = cols
+                        added += _ENTRY_BYTES + len(word) + cols.nbytes
                 parts.append(cols)
             word_cols: list[int] = []
             for gram, _, _ in word_ngrams(TOKEN.findall(lower), lo, hi):
                 col = words_cache.get(gram)
                 if col is None:
-                    col = words_cache[gram] = feature_index(gram, n_words)
+                    col = feature_index(gram, n_words)
+                    if len(gram) <= 3 * _CACHED_WORD_CHARS:
+                        words_cache[gram] = col
+                        added += _ENTRY_BYTES + len(gram)
                 word_cols.append(col)
             parts.append(np.array(word_cols, dtype=np.int64))
             columns.append(np.concatenate(parts))
+        self.__dict__["_cache_used"] = self.__dict__.get("_cache_used", 0) + added
         return count_matrix(columns, self.n_word_features + self.n_char_features)
 
-    def analyze(self, text: str) -> list[Occurrence]:
+    def analyze(self, text: str) -> Occurrences:
         """Every feature `transform` counts for `text`, with the span it comes from.
 
         A character n-gram comes from its whole word (the text between white space); a
         word n-gram from its first word's start to its last word's end. Spans index
         `text` itself, also where lower-casing changes a string's length.
         """
+        chars_cache, words_cache = self._caches()
         lower = text.lower()
         to_original = _offset_map(text, lower)
-        found: list[Occurrence] = []
+        columns: list[np.ndarray] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        counts: list[int] = []
         for m in _WORD.finditer(lower):
-            start, end = to_original(m.start()), to_original(m.end())
-            found.extend(Occurrence(int(c), start, end) for c in self.char_columns(m.group()))
+            word = m.group()
+            cols = chars_cache.get(word)
+            if cols is None:
+                cols = self.char_columns(word)
+            columns.append(cols)
+            starts.append(to_original(m.start()))
+            ends.append(to_original(m.end()))
+            counts.append(len(cols))
         matches = list(TOKEN.finditer(lower))
-        for gram, first, last in word_ngrams([m.group() for m in matches], *self.word_ngrams):
-            span = to_original(matches[first].start()), to_original(matches[last - 1].end())
-            found.append(Occurrence(feature_index(gram, self.n_word_features), *span))
-        return found
+        grams = list(word_ngrams([m.group() for m in matches], *self.word_ngrams))
+        if grams:
+            word_cols = np.fromiter(
+                (
+                    words_cache[g] if g in words_cache else feature_index(g, self.n_word_features)
+                    for g, _, _ in grams
+                ),
+                dtype=np.int64,
+                count=len(grams),
+            )
+            columns.append(word_cols)
+            starts.extend(to_original(matches[first].start()) for _, first, _ in grams)
+            ends.extend(to_original(matches[last - 1].end()) for _, _, last in grams)
+            counts.extend([1] * len(grams))
+        if not columns:
+            empty = np.zeros(0, dtype=np.int64)
+            return Occurrences(empty, empty, empty)
+        repeat = np.array(counts, dtype=np.int64)
+        return Occurrences(
+            np.concatenate(columns).astype(np.int64),
+            np.repeat(np.array(starts, dtype=np.int64), repeat),
+            np.repeat(np.array(ends, dtype=np.int64), repeat),
+        )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.array([f"hash{i}" for i in range(self.n_word_features + self.n_char_features)])

@@ -65,7 +65,7 @@ def test_other_parameters_match_too() -> None:
 
 
 def test_estimator_rules() -> None:
-    featurizer = HashedNgrams(cache_size=10)
+    featurizer = HashedNgrams(cache_bytes=10_000)
     assert clone(featurizer).get_params() == featurizer.get_params()
     assert featurizer.fit(TEXTS) is featurizer
     assert featurizer.n_features_out_ == 2**18 + 2**19
@@ -80,18 +80,35 @@ def test_analyze_gives_the_columns_transform_counts_with_their_spans() -> None:
     """Evidence and scoring enumerate the same n-grams (word 1-3 and char_wb 1-6)."""
     featurizer = HashedNgrams().fit([])
     for text in TEXTS:
-        occurrences = featurizer.analyze(text)
+        found = featurizer.analyze(text)
         row = featurizer.transform([text])
         counted = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
         from_analyze: dict[int, float] = {}
-        for o in occurrences:
-            from_analyze[o.column] = from_analyze.get(o.column, 0) + 1
-            assert 0 <= o.start < o.end <= len(text), (text, o)
+        for column, start, end in zip(*found, strict=True):
+            from_analyze[int(column)] = from_analyze.get(int(column), 0) + 1
+            assert 0 <= start < end <= len(text), (text, start, end)
         assert from_analyze == counted, text
 
 
 def test_analyze_spans_cover_word_trigrams() -> None:
     featurizer = HashedNgrams().fit([])
     text = "Officials blamed foreign agents"
-    spans = {text[o.start : o.end] for o in featurizer.analyze(text)}
+    found = featurizer.analyze(text)
+    spans = {text[a:b] for a, b in zip(found.starts, found.ends, strict=True)}
     assert {"Officials", "Officials blamed", "Officials blamed foreign"} <= spans
+
+
+def test_the_cache_is_bounded_in_bytes() -> None:
+    """Random unspaced text must not grow the per-word cache (and the worker) for good."""
+    import random
+
+    rng = random.Random(1)
+    featurizer = HashedNgrams(cache_bytes=200_000).fit([])
+    for _ in range(50):
+        words = ["".join(rng.choices("abcdefghij", k=rng.randint(3, 12))) for _ in range(300)]
+        featurizer.transform([" ".join(words), "x" * 5_000])
+        chars, grams = featurizer.__dict__["_cache"]
+        held = sum(a.nbytes + len(w) + 200 for w, a in chars.items())
+        held += sum(len(g) + 200 for g in grams)
+        assert held <= 200_000 + 300 * 4 * (200 + 8 * 66), held
+        assert "x" * 5_000 not in chars  # a run-on word is hashed, never kept

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import APIRouter, Query, Request, status
 
 from app.api.bodies import read_body
 from app.api.deps import ModelsDep, SettingsDep, StateDep
+from app.api.jobs import run_job
 from app.api.openapi import errors, request_body
 from app.api.problems import ProblemError, over_limit
 from app.api.schemas import (
@@ -30,6 +31,9 @@ from app.core.model import ModelSet
 
 router = APIRouter(tags=["classify"])
 ERRORS = errors(400, 413, 415, 422, 503)
+ERRORS[503] = ERRORS[503] | {
+    "description": "No model loaded yet, or too busy: retry after Retry-After."
+}
 
 
 def _unsupported(
@@ -54,7 +58,38 @@ def _unsupported(
     return ProblemError(422, "unsupported-language", detail, [error])
 
 
+_SETTING = {
+    "document": "FRAMING_MAX_SENTENCES",
+    "request": "FRAMING_MAX_BATCH_SENTENCES",
+    "explained": "FRAMING_MAX_EXPLAINED_SENTENCES",
+}
+
+
+def _too_many(exc: classifier.TooManySentences, names: list[str] | None) -> ProblemError:
+    setting = _SETTING[exc.what]
+    if exc.what == "document":
+        where = "The text" if names is None else f"Document {exc.index} ({names[exc.index or 0]!r})"
+        detail = f"{where} cuts into {exc.count} sentences; the limit is {exc.limit} ({setting})."
+        loc: list[str | int] = ["body", "text"]
+        if names is not None and exc.index is not None:
+            loc = ["body", "documents", exc.index, "text"]
+    elif exc.what == "request":
+        detail = (
+            f"The batch cuts into {exc.count} sentences; the limit is {exc.limit} ({setting}). "
+            "Split it into several requests."
+        )
+        loc = ["body", "documents"]
+    else:
+        detail = (
+            f"Evidence was asked for {exc.count} sentences; the limit is {exc.limit} "
+            f"({setting}). Ask for evidence on less text, or leave explain off."
+        )
+        loc = ["body", "explain"]
+    return over_limit(422, "too-many-sentences", detail, loc, exc.count, exc.limit, setting)
+
+
 async def _classify(
+    request: Request,
     state: ServiceState,
     models: ModelSet,
     texts: list[str],
@@ -63,14 +98,22 @@ async def _classify(
     names: list[str] | None = None,
     language_in_query: bool = False,
 ) -> list[classifier.DocumentResult]:
-    """Classify in a worker thread, a few at a time: the work is CPU-bound and holds the
-    GIL, so more threads add memory, not speed. A text no model reads is a 422."""
+    """Classify in a worker thread of the request's lane (see jobs.py). A text no model
+    reads, or one over a sentence limit, is a 422."""
+    settings = state.settings
+    limits = classifier.Limits(
+        per_document=settings.max_sentences,
+        per_call=settings.max_batch_sentences,
+        explained=settings.max_explained_sentences,
+    )
+    job = partial(classifier.classify, models, texts, explain, languages, limits)
+    lane = state.lanes.for_size(sum(len(t) for t in texts))
     try:
-        results = await anyio.to_thread.run_sync(
-            classifier.classify, models, texts, explain, languages, limiter=state.limiter
-        )
+        results = await run_job(request, lane, job)
     except UnsupportedLanguage as exc:
         raise _unsupported(exc, models, names, language_in_query) from None
+    except classifier.TooManySentences as exc:
+        raise _too_many(exc, names) from None
     for result in results:
         state.metrics.count_classified(result.summary.sentences, result.summary.counts)
     return results
@@ -150,6 +193,7 @@ async def classify(
     body = await read_body(request, ClassifyRequest, plain_text_field="text")
     _check_length(body.text, settings.max_text_chars, "The text", ["body", "text"])
     [result] = await _classify(
+        request,
         state,
         models,
         [body.text],
@@ -209,6 +253,7 @@ async def classify_batch(
             "FRAMING_MAX_BATCH_CHARS",
         )
     results = await _classify(
+        request,
         state,
         models,
         [doc.text for doc in docs],
