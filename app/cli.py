@@ -201,13 +201,9 @@ def _serve(args: argparse.Namespace) -> int:
     from app.api.server import serve
 
     settings = get_settings()
-    serve(
-        "app.api.main:create_app",
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers or settings.workers,
-        log_level=settings.log_level,
-    )
+    chosen = {"host": args.host, "port": args.port, "workers": args.workers}
+    settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    serve("app.api.main:create_app", settings)
     return 0
 
 

@@ -56,7 +56,7 @@ pm build --network=host --format docker \
 echo "built in $(( $(date +%s) - started )) s"
 
 echo "== running it (read-only root file system, non-root user)"
-pm run -d --name "$NAME" --read-only --network=host -e FRAMING_PORT="$PORT" "$IMAGE" >/dev/null
+pm run -d --name "$NAME" --read-only --tmpfs /tmp --network=host -e FRAMING_PORT="$PORT" "$IMAGE" >/dev/null
 user=$(pm exec "$NAME" id -u)
 [[ "$user" != 0 ]] || { echo "container runs as root"; exit 1; }
 

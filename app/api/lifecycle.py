@@ -1,4 +1,10 @@
-"""Loading the models at start-up and swapping in new ones while serving."""
+"""Loading the models at start-up, and swapping in new ones while serving.
+
+Under `framing serve` (a run folder is set) a worker serves the staged copy the run
+folder's pointer names and follows the pointer when it moves (app/api/rollout.py), so
+every worker serves the same models. Without one (tests, an app run by hand) the models
+are loaded from the model folder and reloaded from it.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +18,40 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from app.api.rollout import Rollout
 from app.api.state import ServiceState, state_of
 from app.core.artifact import ModelLoadError
-from app.core.model import load_models
+from app.core.model import ModelSet, load_models
 
 log = logging.getLogger("app.lifecycle")
+FOLLOW_SECONDS = 0.5  # how often a worker looks at the run folder's pointer
+
+
+def _swap(state: ServiceState, models: ModelSet, digest: str | None) -> None:
+    state.models = models
+    state.digest = digest
+    state.metrics.set_models(models.versions)
+    if state.rollout is not None and digest is not None:
+        state.rollout.report(digest)
 
 
 async def reload_models(state: ServiceState) -> tuple[str | None, str]:
-    """Load, check and swap in the models from the model folder; (old, new) versions.
+    """Check and swap in the models of the model folder; (old, new) versions.
 
     On any failure ModelLoadError is raised and the current models keep serving. Requests
-    already running keep the models they started with.
+    already running keep the models they started with. Under `framing serve` the models
+    are staged for every worker; `wait_for_workers` then says when all serve them.
     """
     async with state.reload_lock:
         old = state.models
         try:
-            new = await run_in_threadpool(load_models, state.settings.model_dir, old)
+            if state.rollout is not None:
+                digest, new = await run_in_threadpool(state.rollout.stage, old)
+            else:
+                digest, new = (
+                    None,
+                    await run_in_threadpool(load_models, state.settings.model_dir, old),
+                )
         except Exception as exc:
             state.metrics.reloads.labels(outcome="refused").inc()
             log.error(
@@ -37,11 +60,46 @@ async def reload_models(state: ServiceState) -> tuple[str | None, str]:
             if isinstance(exc, ModelLoadError):
                 raise
             raise ModelLoadError(f"The model could not be loaded: {exc}") from exc
-        state.models = new
-        state.metrics.set_models(new.versions)
+        _swap(state, new, digest)
         state.metrics.reloads.labels(outcome="loaded").inc()
         log.info("model reloaded: %s -> %s", old.version if old else None, new.version)
         return (old.version if old else None), new.version
+
+
+async def wait_for_workers(state: ServiceState, timeout: float = 30.0) -> int | None:
+    """Wait until every worker serves this worker's models; how many do (None on timeout)."""
+    rollout, digest = state.rollout, state.digest
+    if rollout is None or digest is None:
+        return 1
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if rollout.all_serve(digest, state.settings.workers):
+            return len(rollout.serving())
+        await asyncio.sleep(0.1)
+    return None
+
+
+async def _follow(state: ServiceState) -> None:
+    """Switch to the staged models whenever the run folder's pointer moves."""
+    assert state.rollout is not None
+    failed: str | None = None
+    while True:
+        await asyncio.sleep(FOLLOW_SECONDS)
+        key = state.rollout.current()
+        if key is None or key == state.digest or key == failed:
+            continue
+        async with state.reload_lock:
+            if state.rollout.current() != key or key == state.digest:
+                continue
+            try:
+                models = await run_in_threadpool(state.rollout.load, key, state.models)
+            except ModelLoadError as exc:
+                failed = key
+                log.error("the staged models %s do not load; still serving: %s", key, exc)
+                continue
+            old = state.models
+            _swap(state, models, key)
+            log.info("now serving %s (was %s)", models.version, old.version if old else None)
 
 
 def _on_sighup(state: ServiceState) -> None:
@@ -56,19 +114,26 @@ def _on_sighup(state: ServiceState) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = state_of(app)
+    settings = state.settings
     try:
-        models = load_models(state.settings.model_dir)
+        if settings.run_dir is not None:
+            state.rollout = Rollout(settings.run_dir, settings.model_dir)
+            digest, models = await run_in_threadpool(state.rollout.current_or_stage)
+        else:
+            digest, models = None, await run_in_threadpool(load_models, settings.model_dir)
     except ModelLoadError as exc:
         log.critical("cannot start: %s", exc)
         raise
-    state.models = models
-    state.metrics.set_models(models.versions)
+    _swap(state, models, digest)
     log.info(
         "serving %s from %s (pid %d)",
         ", ".join(f"{lang} model {m.version}" for lang, m in models.models.items()),
-        state.settings.model_dir,
+        settings.run_dir or settings.model_dir,
         os.getpid(),
     )
+    if state.rollout is not None:
+        follower = asyncio.get_running_loop().create_task(_follow(state))
+        state.background.add(follower)
     loop = asyncio.get_running_loop()
     hup = False
     with suppress(NotImplementedError, RuntimeError, ValueError):  # not in the main thread
@@ -77,4 +142,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if hup:
         loop.remove_signal_handler(signal.SIGHUP)
+    for task in list(state.background):
+        task.cancel()
+    if state.rollout is not None:
+        state.rollout.forget()
     state.models = None

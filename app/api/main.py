@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app.api.head import HeadMiddleware
 from app.api.lifecycle import lifespan
 from app.api.limits import BodyLimitMiddleware
 from app.api.observability import ObservabilityMiddleware
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
         )
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(ObservabilityMiddleware, metrics=state.metrics)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app

@@ -238,6 +238,4 @@ class Problem(BaseModel):
 class ReloadResponse(BaseModel):
     previous: str | None = Field(description="Version served before the reload.")
     current: str = Field(description="Version served now.")
-    rolling_restart: bool = Field(
-        description="Whether the other workers are being replaced to serve it too."
-    )
+    workers: int = Field(description="Worker processes serving it when the answer was sent.")

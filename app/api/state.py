@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from app.api.jobs import Lanes
 from app.api.observability import Metrics
+from app.api.rollout import Rollout
 from app.core.model import ModelSet
 from app.settings import Settings
 
@@ -20,6 +21,8 @@ class ServiceState:
     metrics: Metrics
     lanes: Lanes
     models: ModelSet | None = None
+    rollout: Rollout | None = None  # under `framing serve`: the run folder
+    digest: str | None = None  # the staged copy being served, under a run folder
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     background: set[asyncio.Task[None]] = field(default_factory=set)
 

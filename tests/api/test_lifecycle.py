@@ -57,7 +57,7 @@ def test_reload_swaps_in_a_new_model(admin: TestClient, folder: Path) -> None:
     )
     response = admin.post("/admin/reload", headers=AUTH)
     assert response.status_code == 200, response.text
-    assert response.json() == {"previous": before, "current": new.version, "rolling_restart": False}
+    assert response.json() == {"previous": before, "current": new.version, "workers": 1}
     assert version(admin) == new.version
     assert admin.get("/model").json()["models"]["en"]["version"] == new.version
     assert f'version="{new.version}"' in admin.get("/metrics").text

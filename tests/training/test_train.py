@@ -13,6 +13,7 @@ from app.cli import main as framing
 from app.core.artifact import save_model
 from app.core.model import load_model, load_models
 from tests.conftest import TINY, TINY_RU
+from training.data import DataError
 from training.evaluation import render_report
 from training.train import main
 from training.trainer import model_is_current, train
@@ -112,8 +113,24 @@ def test_bad_rows_stop_training(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_evaluation_sets_are_never_trained_on(data_file: Path, tmp_path: Path) -> None:
+    """A sentence of an evaluation set in the training data stops training (stock
+    furniture of eight words or fewer may recur)."""
+    long = "The ministry denied any involvement in the strike on the border town."
+    with data_file.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "leak", "text": long, "labels": ["official_denial"]}) + "\n")
+        f.write(
+            json.dumps(
+                {"id": "stock", "text": "Sign up for our daily newsletter today.", "labels": []}
+            )
+            + "\n"
+        )
     held_out = tmp_path / "held.jsonl"
-    first = json.loads(data_file.read_text().splitlines()[0])
-    held_out.write_text(json.dumps({"text": first["text"], "labels": first["labels"]}) + "\n")
-    with pytest.raises(Exception, match="never train on it"):
+    held_out.write_text(json.dumps({"text": long, "labels": ["official_denial"]}) + "\n")
+    with pytest.raises(DataError) as info:
         train([data_file], cv=2, n_jobs=1, evaluations={"articles": held_out})
+    assert long[:40] in str(info.value)
+    stock = tmp_path / "stock.jsonl"
+    stock.write_text(
+        json.dumps({"text": "Sign up for our daily newsletter today.", "labels": []}) + "\n"
+    )
+    assert train([data_file], cv=2, n_jobs=1, evaluations={"articles": stock}).manifest

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-
 from fastapi import APIRouter
 
 from app.api.deps import AdminDep, StateDep
-from app.api.lifecycle import reload_models
+from app.api.lifecycle import reload_models, wait_for_workers
 from app.api.openapi import errors
 from app.api.problems import ProblemError
 from app.api.schemas import ReloadResponse
@@ -17,13 +14,13 @@ from app.core.artifact import ModelLoadError
 router = APIRouter(tags=["admin"])
 
 
-@router.post("/admin/reload", response_model=ReloadResponse, responses=errors(401, 404, 409))
+@router.post("/admin/reload", response_model=ReloadResponse, responses=errors(401, 404, 409, 503))
 async def admin_reload(state: StateDep, _: AdminDep) -> ReloadResponse:
     """Load the models now in the model folder, check them, and swap them in.
 
-    With several workers, the checked models are also rolled out to every worker by a
-    SIGHUP to the uvicorn supervisor, which starts each replacement before retiring the
-    old worker.
+    Under `framing serve` the checked models are staged for every worker, and the
+    answer comes once every worker serves them. A model that fails its checks is
+    refused (409) and nothing changes.
     """
     try:
         previous, current = await reload_models(state)
@@ -36,7 +33,13 @@ async def admin_reload(state: StateDep, _: AdminDep) -> ReloadResponse:
             f"serving: {exc}",
             [{"loc": [], "type": exc.reason, "msg": str(exc)}],
         ) from None
-    rolling = state.settings.workers > 1
-    if rolling:
-        os.kill(os.getppid(), signal.SIGHUP)
-    return ReloadResponse(previous=previous, current=current, rolling_restart=rolling)
+    workers = await wait_for_workers(state)
+    if workers is None:
+        raise ProblemError(
+            503,
+            "reload-incomplete",
+            f"The new model {current} is staged, but not every worker serves it yet; they "
+            "switch within seconds. Check /readyz.",
+            headers={"Retry-After": "5"},
+        )
+    return ReloadResponse(previous=previous, current=current, workers=workers)

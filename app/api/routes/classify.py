@@ -224,19 +224,8 @@ async def classify_batch(
     request: Request, state: StateDep, models: ModelsDep, settings: SettingsDep
 ) -> BatchResponse:
     """Classify documents in one call; results come in the request's order, with their ids."""
-    body = await read_body(request, BatchRequest)
+    body = await read_body(request, BatchRequest, max_documents=settings.max_batch_documents)
     docs = body.documents
-    if len(docs) > settings.max_batch_documents:
-        raise over_limit(
-            422,
-            "too-many-documents",
-            f"The batch has {len(docs)} documents; the limit is {settings.max_batch_documents} "
-            "(FRAMING_MAX_BATCH_DOCUMENTS).",
-            ["body", "documents"],
-            len(docs),
-            settings.max_batch_documents,
-            "FRAMING_MAX_BATCH_DOCUMENTS",
-        )
     for i, doc in enumerate(docs):
         where = f"Document {i} ({doc.id!r})"
         _check_length(doc.text, settings.max_text_chars, where, ["body", "documents", i, "text"])
