@@ -73,10 +73,17 @@ def server(app: str, workers: int, env: dict[str, str]) -> Iterator[dict[str, An
     port = free_port()
     started = time.perf_counter()
     # The same server set-up as `framing serve` (app/api/server.py), for either app.
-    args = f"{app!r}, '127.0.0.1', {port}, {workers}, 'warning'"
-    code = f"from app.api.server import serve; serve({args})"
+    code = f"from app.api.server import serve; serve({app!r})"
+    settings = {
+        "FRAMING_HOST": "127.0.0.1",
+        "FRAMING_PORT": str(port),
+        "FRAMING_WORKERS": str(workers),
+        "FRAMING_LOG_LEVEL": "warning",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], env={**os.environ, **env}, stdout=subprocess.DEVNULL
+        [sys.executable, "-c", code],
+        env={**os.environ, **settings, **env},
+        stdout=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -108,7 +108,8 @@ def main() -> int:
         recipe(
             "declared body never sent",
             lambda: raw(
-                b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n"
             ),
         )
         recipe("connect, send nothing", lambda: raw(b""))

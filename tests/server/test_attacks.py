@@ -7,6 +7,7 @@ about a minute. docs/reliability.md gives the figures measured on the real model
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -325,3 +326,20 @@ def test_5_and_6_one_model_across_workers_and_a_bad_file_stops_nothing(server: S
             break
         time.sleep(0.2)
     assert new not in versions and len(versions) == 1
+
+
+def test_8_a_client_that_leaves_frees_its_place(server: Server) -> None:
+    large = {"text": "Officials blamed the storm. " * 1_500, "explain": True}
+
+    def leave() -> None:
+        with contextlib.suppress(httpx.TimeoutException):
+            httpx.post(f"{server.url}/classify", json=large, timeout=0.2)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: leave(), range(8)))
+    time.sleep(1.5)  # the abandoned jobs stop at their next stage
+    statuses = [post(server, "/classify", large).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    records = [json.loads(line) for line in server.log.read_text().splitlines() if "{" in line]
+    left = [r for r in records if r.get("status") == 499 and r.get("route") == "/classify"]
+    assert left, "no request was ended as 'client closed request' (499)"
