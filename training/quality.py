@@ -75,3 +75,45 @@ def cue_phrases(
 
 def word_counts(texts: Sequence[str]) -> np.ndarray:
     return np.array([len(t.split()) for t in texts])
+
+
+# Each label's obvious cue words, per language: the shortcut a model must not rely on.
+CUES: dict[str, dict[str, re.Pattern[str]]] = {
+    "en": {
+        "blame_attribution": re.compile(
+            r"\b(blam\w*|fault\w*|responsib\w*|accus\w*|culprit\w*|guilt\w*)\b", re.I
+        ),
+        "official_denial": re.compile(
+            r"\b(den(y|ies|ied|ying|ials?)|reject\w*|dismiss\w*|refut\w*|false\w*|lie|lies|"
+            r"lied|lying|fake\w*|fabricat\w*|baseless|unfounded|untrue|nonsense|smear\w*)\b",
+            re.I,
+        ),
+        "downplaying": re.compile(
+            r"\b(only|minor|just|merely|small|limited|isolated|routine|exaggerat\w*|overblown|"
+            r"overstat\w*|handful|slight\w*|minimal|negligible)\b",
+            re.I,
+        ),
+    },
+    "ru": {
+        "blame_attribution": re.compile(
+            r"(?<!\w)(вин[аеуыо]\w*|виноват\w*|виновн\w*|обвин\w*|ответственн\w*|"
+            r"виновник\w*|по\s+вине)(?!\w)",
+            re.I,
+        ),
+        "official_denial": re.compile(
+            r"(?<!\w)(отрица\w*|отверг\w*|опроверг\w*|фейк\w*|лож[ьи]\w*|лжи\w*|неправд\w*|"
+            r"клевет\w*|вымыс\w*|выдум\w*|отклон\w*|голословн\w*|безоснователь\w*)(?!\w)",
+            re.I,
+        ),
+        "downplaying": re.compile(
+            r"(?<!\w)(лишь|только|всего|незначительн\w*|единичн\w*|небольш\w*|мелк\w*|"
+            r"преувелич\w*|штатн\w*|планов\w*|минимальн\w*)(?!\w)",
+            re.I,
+        ),
+    },
+}
+
+
+def cue_labels(text: str, language: str) -> list[str]:
+    """The labels whose cue words `text` contains."""
+    return [label for label, pattern in CUES[language].items() if pattern.search(text)]
