@@ -14,7 +14,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FRAMING_", extra="ignore")
 
     model_dir: Path = Field(
-        DEFAULT_MODEL_DIR, description="Folder holding model.joblib and model.json."
+        DEFAULT_MODEL_DIR,
+        description="Folder holding each language's model (model.npz and model.json).",
     )
     max_body_bytes: int = Field(
         1024 * 1024, gt=0, description="Largest body of a /classify request, in bytes."

@@ -62,12 +62,12 @@ def run(
     min_seconds: float = 0.3,
 ) -> dict[str, Any]:
     model = models.default
-    scorer = model.scorer
-    if scorer is None:
-        raise ValueError("the benchmark needs a model served by the linear scorer")
     plain_features = baseline.named_steps["features"]
     plain_clf = baseline.named_steps["clf"]
-    featurize = scorer.features
+    featurize = model.hasher.occurrences
+
+    def predict(found: Any, n: int) -> Any:
+        return model.decision(found, n)
 
     rows: list[dict[str, Any]] = []
     for size in batches:
@@ -85,7 +85,7 @@ def run(
                 "batch": size,
                 "features": rate(featurize, batch),
                 "features_plain": rate(plain_features.transform, batch),
-                "predict": rate(scorer.probabilities, x_ours),
+                "predict": rate(partial(predict, n=size), x_ours),
                 "predict_plain": rate(plain_clf.predict_proba, x_plain),
                 "pipeline": rate(model.scores, batch),
                 "pipeline_plain": rate(baseline.predict_proba, batch),

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_app
 from app.core.artifact import Manifest, save_model
-from app.core.model import build_pipeline
 from app.settings import Settings
 from training.evaluation import label_matrix
+from training.pipeline import build_pipeline, export
 
 TIERS = ("data", "model", "browser")
 
@@ -101,15 +101,17 @@ def write_tiny_model(
     pipeline = build_pipeline(c=10.0, seed=0).fit(
         [text for text, _ in rows], label_matrix([found for _, found in rows], labels)
     )
+    featurizer, arrays = export(pipeline)
     manifest = Manifest.unsaved(
         language=language,
+        params={"featurizer": featurizer},
         labels=labels,
         label_descriptions={label: f"{label} description" for label in labels},
         thresholds=dict.fromkeys(labels, 0.5),
         training_data={"fingerprint": "test", "sentences": len(rows)},
         metrics={"test": {}},
     )
-    return save_model(pipeline, manifest, out)
+    return save_model(arrays, manifest, out)
 
 
 @pytest.fixture(scope="session")

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from app.core.artifact import FEATURES
-from app.core.model import build_pipeline, load_models
+from app.core.model import load_models
 from training.data import fingerprint, load_examples
 from training.evaluation import best_thresholds, label_matrix, metrics
 from training.paths import DATA_ROOT, MODELS, REPORTS, corpus_languages
+from training.pipeline import FEATURES, build_pipeline
 from training.splits import holdout_split, paraphrase_groups
 from training.trainer import C_GRID, fit_head, log, out_of_fold
 

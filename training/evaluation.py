@@ -83,6 +83,8 @@ def _table(m: dict[str, Any], labels: Sequence[str]) -> list[str]:
 
 SECTIONS = {
     "test": "Test split ({n} sentences, never used for fitting or tuning)",
+    "test_documents": "Test split: sentences of whole documents ({n})",
+    "test_sentences": "Test split: example sentences of the first corpus ({n})",
     "leave_one_domain_out": "Leave-one-domain-out (pooled over held-out domains)",
     "articles": "Texts written apart ({n} sentences of whole texts by writers who never saw "
     "the corpus, labelled blind twice; evaluation only)",

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_ROOT = ROOT / "training" / "data"  # <language>/*.jsonl: the corpora
 EVAL_ROOT = ROOT / "training" / "eval"  # <language>.jsonl: texts written apart, labelled
 REPORTS = ROOT / "training" / "reports"  # <language>.md and .json, written by `make evaluate`
-MODELS = ROOT / "models"  # <language>/model.joblib and model.json
+MODELS = ROOT / "models"  # <language>/model.npz and model.json
 REAL_NEWS = ROOT.parent / "shared" / "eval" / "real-news.jsonl"  # English, evaluation only
 
 

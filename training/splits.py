@@ -14,22 +14,32 @@ PARAPHRASE_SIMILARITY = 0.5
 
 
 def paraphrase_groups(texts: Sequence[str], docs: Sequence[str] | None = None) -> np.ndarray:
-    """Group ids joining sentences whose char 3-gram TF-IDF cosine passes
-    PARAPHRASE_SIMILARITY, and the sentences of one document."""
-    x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(texts)
-    sim = (x @ x.T).tocsr()
-    sim.data = (sim.data >= PARAPHRASE_SIMILARITY).astype(np.int8)
-    sim.eliminate_zeros()
-    if docs is not None:
-        rows, cols = [], []
-        first: dict[str, int] = {}
-        for i, doc in enumerate(docs):
-            if doc:
-                rows.append(first.setdefault(doc, i))
-                cols.append(i)
-        link = sparse.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=sim.shape)
-        sim = sim + link
-    _, groups = connected_components(sim, directed=False)
+    """Group ids: the sentences of one document form a group; sentences outside documents
+    are joined when their char 3-gram TF-IDF cosine passes PARAPHRASE_SIMILARITY.
+
+    Similarity is not used across documents: their stock furniture ("Sign up for our
+    newsletter") would chain hundreds of documents into one group."""
+    docs = list(docs) if docs is not None else [""] * len(texts)
+    alone = [i for i, doc in enumerate(docs) if not doc]
+    rows: list[int] = []
+    cols: list[int] = []
+    if len(alone) > 1:
+        x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(
+            [texts[i] for i in alone]
+        )
+        sim = (x @ x.T).tocoo()
+        keep = sim.data >= PARAPHRASE_SIMILARITY
+        index = np.asarray(alone)
+        rows += index[sim.row[keep]].tolist()
+        cols += index[sim.col[keep]].tolist()
+    first: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        if doc:
+            rows.append(first.setdefault(doc, i))
+            cols.append(i)
+    n = len(texts)
+    link = sparse.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    _, groups = connected_components(link, directed=False)
     return np.asarray(groups)
 
 

@@ -6,7 +6,7 @@
     python -m training.train --evaluate           # also leave-one-domain-out; reports to
                                                   # training/reports/ (what `make evaluate` runs)
 
-Each model goes to OUT/<language>/ (model.joblib, model.json, report.md).
+Each model goes to OUT/<language>/ (model.npz, model.json, report.md).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except DataError as exc:
             log(str(exc))
             return 2
-        manifest = save_model(result.pipeline, result.manifest, out)
+        manifest = save_model(result.arrays, result.manifest, out)
         report = render_report(manifest)
         (out / "report.md").write_text(report, encoding="utf-8")
         if reports is not None:

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sklearn
 from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.pipeline import Pipeline
 
-from app.core.artifact import FEATURES, Manifest, ModelLoadError, read_manifest
-from app.core.model import build_pipeline
+from app.core.artifact import Manifest, ModelLoadError, read_manifest
 from training.data import DataError, fingerprint, load_examples
 from training.evaluation import best_thresholds, label_matrix, metrics
+from training.pipeline import FEATURES, build_pipeline, export
 from training.splits import grouped_folds, holdout_split, paraphrase_groups
 
 KNOWN_DESCRIPTIONS = {
@@ -35,7 +36,7 @@ KNOWN_DESCRIPTIONS = {
     "official_denial": "An official or institutional actor denies, rejects or dismisses an "
     "accusation, report, claim or responsibility.",
 }
-C_GRID = (32.0, 64.0, 128.0)
+C_GRID = (4.0, 16.0, 64.0)
 
 
 def log(message: str) -> None:
@@ -44,8 +45,9 @@ def log(message: str) -> None:
 
 @dataclass
 class TrainResult:
-    pipeline: Pipeline
+    pipeline: Pipeline  # the fitted scikit-learn pipeline (training and tests only)
     manifest: Manifest
+    arrays: dict[str, np.ndarray]  # what serving reads (app/core/artifact.py)
 
 
 def fit_head(x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int) -> Pipeline:
@@ -214,11 +216,15 @@ def train(
     x = sparse.csr_matrix(hasher.transform(texts))
     x_train, y_train, g_train = x[train_idx], y[train_idx], groups[train_idx]
 
+    # C and the thresholds are chosen on out-of-fold scores of the training split's
+    # sentences from whole documents (real base rates), when there are any.
+    in_docs = np.array([bool(examples[i].doc) for i in train_idx])
+    judged = in_docs if in_docs.sum() >= 10 * len(labels) else np.ones(len(train_idx), bool)
     best: tuple[float, float, np.ndarray] | None = None
     for c in C_GRID:
         oof = out_of_fold(x_train, y_train, g_train, c, cv, seed, n_jobs)
-        thresholds = best_thresholds(y_train, oof)
-        f1 = metrics(y_train, oof >= thresholds, labels)["macro"]["f1"]
+        thresholds = best_thresholds(y_train[judged], oof[judged])
+        f1 = metrics(y_train[judged], oof[judged] >= thresholds, labels)["macro"]["f1"]
         log(f"  C={c:g}: out-of-fold macro-F1 {f1:.4f} at thresholds {thresholds.tolist()}")
         if best is None or f1 > best[1]:
             best = (c, f1, thresholds)
@@ -229,10 +235,18 @@ def train(
     head = fit_head(x_train, y_train, c, seed)
     pipeline = Pipeline([(FEATURES, hasher), *head.steps])
     test_scores = head.predict_proba(x[test_idx])
+    test_docs = np.array([bool(examples[i].doc) for i in test_idx])
     evaluation: dict[str, Any] = {
         "cross_validation_macro_f1": cv_f1,
         "test": metrics(y[test_idx], test_scores >= thresholds, labels),
     }
+    if test_docs.any() and (~test_docs).any():
+        evaluation["test_documents"] = metrics(
+            y[test_idx][test_docs], test_scores[test_docs] >= thresholds, labels
+        )
+        evaluation["test_sentences"] = metrics(
+            y[test_idx][~test_docs], test_scores[~test_docs] >= thresholds, labels
+        )
     domains = np.array([ex.domain for ex in examples])
     if lodo and len(set(domains)) > 1:
         log("leave-one-domain-out ...")
@@ -244,6 +258,7 @@ def train(
         evaluation[key] = evaluate_file(pipeline, path, labels, thresholds)
 
     canaries = pick_canaries([texts[i] for i in test_idx], test_scores, thresholds, labels)
+    featurizer, arrays = export(pipeline)
     manifest = Manifest.unsaved(
         language=language,
         labels=labels,
@@ -262,19 +277,24 @@ def train(
             "documents": len({ex.doc for ex in examples if ex.doc}),
             "training_seconds": round(time.perf_counter() - started, 1),
         },
+        trained_with={"scikit-learn": sklearn.__version__, "numpy": np.__version__},
         params={
             "C": c,
             "seed": seed,
             "cv": cv,
             "c_grid": list(C_GRID),
-            "features": "hashed word 1-3 grams + char_wb 1-6 grams, TF-IDF",
-            "classifier": "one-vs-rest logistic regression (liblinear, balanced)",
+            "featurizer": featurizer,
+            "features": "hashed word 1-3 grams + char_wb 2-6 grams (digits masked), "
+            "occurrence TF-IDF",
+            "classifier": "one-vs-rest logistic regression (liblinear)",
+            "thresholds": "best F1 on out-of-fold scores of the training split's document "
+            "sentences",
         },
         metrics=evaluation,
         canaries=canaries,
     )
     log(f"done in {time.perf_counter() - started:.1f} s")
-    return TrainResult(pipeline=pipeline, manifest=manifest)
+    return TrainResult(pipeline=pipeline, manifest=manifest, arrays=arrays)
 
 
 def model_is_current(out: Path, data: Sequence[Path], language: str = "en") -> bool:

@@ -203,7 +203,7 @@ class ModelCard(BaseModel):
     version: str
     language: str
     created: datetime
-    sklearn_version: str
+    trained_with: dict[str, str] = Field(description="Library versions that trained it.")
     sha256: str
     labels: list[str]
     label_descriptions: dict[str, str]

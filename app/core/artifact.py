@@ -1,13 +1,14 @@
-"""The model artifact on disk: `model.joblib` beside its manifest `model.json`.
+"""The model artifact on disk: `model.npz` beside its manifest `model.json`.
 
 This module is the whole contract between training and serving: the file names, the
-pipeline's step names, the manifest's fields, how both files are written (atomically)
-and how they are checked before the pickle is loaded.
+arrays and the manifest's fields, how both files are written (atomically) and how they
+are checked when loaded.
 
-The joblib file holds the fitted pipeline and a copy of the manifest's fields; the
-manifest names the joblib file's SHA-256. Loading checks the hash first (a pickle can
-run code), then that the manifest says what the pickle's copy says, so neither file can
-be edited or swapped alone without the model refusing to load.
+`model.npz` holds plain arrays (the inverse document frequencies, each label's weights
+and intercept) and a copy of the manifest's fields; it is read with pickling disabled,
+so a model file can hold no code. The manifest names the file's SHA-256, and loading
+checks that the manifest says what the file's copy says, so neither file can be edited
+or swapped alone without the model refusing to load.
 """
 
 from __future__ import annotations
@@ -19,22 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
-import sklearn
+import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.npz"
 MANIFEST_FILE = "model.json"
-FORMAT = 2  # version of the joblib payload's layout
+FORMAT = 3  # version of the file's layout: 3 is plain arrays (2 was a joblib pickle)
+ARRAYS = ("idf", "weights", "intercepts")  # and "manifest": the copy of its fields
 
-# The pipeline's steps, by name: hashed n-gram counts, TF-IDF weighting, one classifier
-# per label.
-FEATURES = "hash"
-WEIGHTING = "tfidf"
-CLASSIFIER = "clf"
-STEPS = (FEATURES, WEIGHTING, CLASSIFIER)
-
-# Manifest fields that depend on the joblib file's bytes, so the pickle cannot hold them.
+# Manifest fields that depend on the model file's bytes, so the file cannot hold them.
 _DERIVED = ("sha256", "version")
 
 
@@ -56,7 +50,7 @@ class Canary(BaseModel):
 
 
 class Manifest(BaseModel):
-    """What model.json says about model.joblib beside it."""
+    """What model.json says about model.npz beside it."""
 
     name: str = "framing"
     version: str
@@ -65,7 +59,10 @@ class Manifest(BaseModel):
     )
     created: datetime
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    sklearn_version: str
+    format: int = Field(FORMAT, description="Layout of the model file this manifest names.")
+    trained_with: dict[str, str] = Field(
+        default={}, description="Versions of the libraries that trained it (for the record)."
+    )
     labels: list[str] = Field(min_length=1)
     label_descriptions: dict[str, str] = {}
     thresholds: dict[str, float]
@@ -79,17 +76,11 @@ class Manifest(BaseModel):
     @classmethod
     def unsaved(cls, **fields: Any) -> Manifest:
         """A manifest for a model about to be saved: `save_model` fills in its hash and
-        version; it is created now, with the scikit-learn installed."""
-        return cls(
-            version="unsaved",
-            created=datetime.now(UTC),
-            sha256="0" * 64,
-            sklearn_version=sklearn.__version__,
-            **fields,
-        )
+        version; it is created now."""
+        return cls(version="unsaved", created=datetime.now(UTC), sha256="0" * 64, **fields)
 
     def signed_fields(self) -> dict[str, Any]:
-        """The fields the joblib file carries a copy of: all but those derived from it."""
+        """The fields the model file carries a copy of: all but those derived from it."""
         return json.loads(self.model_dump_json(exclude=set(_DERIVED)))
 
 
@@ -114,18 +105,22 @@ def _write_atomic(path: Path, write: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def save_model(pipeline: Any, manifest: Manifest, out: Path) -> Manifest:
-    """Write model.joblib and model.json into `out`; the manifest as written.
+def save_model(arrays: dict[str, np.ndarray], manifest: Manifest, out: Path) -> Manifest:
+    """Write model.npz and model.json into `out`; the manifest as written.
 
     The manifest's sha256 and version are filled in from the written file. Each file is
-    replaced atomically, the pickle first: a crash between the two leaves a pair that
+    replaced atomically, the arrays first: a crash between the two leaves a pair that
     refuses to load (its hash does not match) rather than a wrong model.
     """
+    missing = [name for name in ARRAYS if name not in arrays]
+    if missing:
+        raise ValueError(f"a model needs the arrays {list(ARRAYS)}; {missing} are missing")
     out.mkdir(parents=True, exist_ok=True)
-    payload = {"format": FORMAT, "pipeline": pipeline, "manifest": manifest.signed_fields()}
+    copy = np.array(json.dumps(manifest.signed_fields(), sort_keys=True))
     tmp = out / f".{MODEL_FILE}.{os.getpid()}.tmp"
     try:
-        joblib.dump(payload, tmp, compress=3)
+        with tmp.open("wb") as f:
+            np.savez_compressed(f, manifest=copy, **{k: arrays[k] for k in ARRAYS})  # type: ignore[arg-type]
         digest = file_sha256(tmp)
         final = manifest.model_copy(
             update={"sha256": digest, "version": version_of(manifest.created, digest)}
@@ -155,13 +150,17 @@ def read_manifest(model_dir: Path) -> Manifest:
         ) from exc
 
 
-def load_artifact(model_dir: Path) -> tuple[Manifest, Any]:
-    """The checked manifest and pipeline of `model_dir`; ModelLoadError says how to fix."""
+def load_artifact(model_dir: Path) -> tuple[Manifest, dict[str, np.ndarray]]:
+    """The checked manifest and arrays of `model_dir`; ModelLoadError says how to fix."""
     manifest = read_manifest(model_dir)
     path = model_dir / MODEL_FILE
     if not path.is_file():
+        old = model_dir / "model.joblib"
         raise ModelLoadError(
-            f"No model file at {path}. Rebuild the model with `make model`.", reason="missing-file"
+            f"No model file at {path}"
+            + (" (the model.joblib there is an older format)" if old.is_file() else "")
+            + ". Rebuild the model with `make model`.",
+            reason="old-format" if old.is_file() else "missing-file",
         )
     digest = file_sha256(path)
     if digest != manifest.sha256:
@@ -176,27 +175,23 @@ def load_artifact(model_dir: Path) -> tuple[Manifest, Any]:
             "which does not match its creation time and hash: it was edited. Rebuild the model.",
             reason="edited-version",
         )
-    if manifest.sklearn_version != sklearn.__version__:
+    if manifest.format != FORMAT:
         raise ModelLoadError(
-            f"The model was trained with scikit-learn {manifest.sklearn_version}, but "
-            f"{sklearn.__version__} is installed. Retrain it (`make model`) or install "
-            f"scikit-learn=={manifest.sklearn_version}.",
-            reason="sklearn-version",
-        )
-    try:
-        payload = joblib.load(path)
-    except Exception as exc:  # an old layout, a moved class, a truncated file
-        raise ModelLoadError(
-            f"{path} could not be loaded ({type(exc).__name__}: {exc}); it was probably "
-            "written by an older version of this project. Rebuild it with `make model`.",
-            reason="unloadable",
-        ) from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelLoadError(
-            f"{path} is in an older model format. Rebuild it with `make model`.",
+            f"{path} is in model format {manifest.format}; this version reads {FORMAT}. "
+            "Rebuild it with `make model`.",
             reason="old-format",
         )
-    if payload.get("manifest") != manifest.signed_fields():
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in (*ARRAYS, "manifest")}
+        copy = json.loads(str(arrays.pop("manifest")))
+    except (OSError, ValueError, KeyError) as exc:  # truncated, not npz, an array missing
+        raise ModelLoadError(
+            f"{path} could not be read ({type(exc).__name__}: {exc}). Rebuild it with "
+            "`make model`.",
+            reason="unloadable",
+        ) from exc
+    if copy != manifest.signed_fields():
         raise ModelLoadError(
             f"The manifest {model_dir / MANIFEST_FILE} does not say what the model file "
             "records (labels, thresholds, metrics or training data were edited). Rebuild "
@@ -209,21 +204,21 @@ def load_artifact(model_dir: Path) -> tuple[Manifest, Any]:
             f"The manifest has no threshold for {missing}. Rebuild the model.",
             reason="missing-threshold",
         )
-    pipeline = payload["pipeline"]
-    steps = list(getattr(pipeline, "named_steps", {}))
-    if steps != list(STEPS):
+    weights = arrays["weights"]
+    n_labels = len(manifest.labels)
+    if weights.ndim != 2 or weights.shape[1] != n_labels or len(arrays["intercepts"]) != n_labels:
         raise ModelLoadError(
-            f"{path} holds a pipeline with steps {steps}, not {list(STEPS)}. Rebuild it.",
-            reason="wrong-steps",
-        )
-    n_outputs = len(getattr(pipeline, "classes_", manifest.labels))
-    if n_outputs != len(manifest.labels):
-        raise ModelLoadError(
-            f"The model predicts {n_outputs} labels but its manifest lists {manifest.labels}. "
-            "Rebuild the model.",
+            f"The model predicts {weights.shape[-1]} labels but its manifest lists "
+            f"{manifest.labels}. Rebuild the model.",
             reason="label-count",
         )
-    return manifest, pipeline
+    if arrays["idf"].shape != (weights.shape[0],):
+        raise ModelLoadError(
+            f"{path} has {weights.shape[0]} weights but {arrays['idf'].shape[0]} idf values. "
+            "Rebuild the model.",
+            reason="unloadable",
+        )
+    return manifest, arrays
 
 
 def model_folders(model_dir: Path) -> list[Path]:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from app.core.explain import Evidence, explain_sentences
 from app.core.features import TOKEN
@@ -134,12 +133,10 @@ def classify(
     labels = models.labels
     scores = np.zeros((len(flat), len(labels)))
     decided = np.zeros((len(flat), len(labels)), dtype=bool)
-    features: dict[str, sparse.csr_matrix] = {}
     for language, model in models.models.items():
         rows = [i for i, lang in enumerate(routed) if lang == language]
         if rows:
-            x = features[language] = model.scorer.features([flat[i] for i in rows])
-            part = model.scorer.probabilities(x)
+            part = model.scores([flat[i] for i in rows])
             scores[rows] = part
             decided[rows] = model.decide(part)
             _check(stop)
@@ -159,7 +156,6 @@ def classify(
                 [flat[i] for i in rows],
                 [on_labels[i] for i in rows],
                 [starts[i] for i in rows],
-                features[language],
             )
             for i, item in zip(rows, explained, strict=True):
                 evidence[i] = item

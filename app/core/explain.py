@@ -1,11 +1,10 @@
 """Evidence: which words pushed a sentence towards a label, as spans of the text.
 
-For the linear model a feature's contribution to a label is its TF-IDF value times the
-label's coefficient. The featurizer's `analyze` traces each feature back to the words
-that produce it: character n-grams and word unigrams count for their word, word bigrams
-and trigrams for their run of words. A feature produced at several places shares its
-contribution among them. All of it is array arithmetic over the sentence's features, so
-explaining costs about what classifying costs.
+A sentence's log-odds for a label is the sum of its feature occurrences' contributions
+(app/core/model.py), so each occurrence's share is exact. The featurizer traces each
+occurrence to the words that produce it: a character n-gram to its word, a word n-gram
+to its run of words. Contributions are summed per span (trimmed of punctuation) and the
+strongest positive ones are the evidence. All of it is array arithmetic.
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
+from app.core.features import Occurrences
 from app.core.model import FramingModel
 
 _PUNCT = "\"'“”‘’«»()[]{}.,;:!?…-–—"
@@ -41,40 +40,32 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return (a, b) if a < b else (start, end)
 
 
-def _explain_row(
-    model: FramingModel,
-    row: sparse.csr_matrix,
+def _evidence(
     text: str,
+    found: Occurrences,
+    parts: np.ndarray,
     labels: list[str],
+    index: dict[str, int],
     offset: int,
 ) -> dict[str, list[Evidence]]:
-    found = model.scorer.featurizer.analyze(text)
-    out: dict[str, list[Evidence]] = {label: [] for label in labels}
-    if not len(found.columns) or not row.nnz:
-        return out
-    # Each occurrence's TF-IDF value, shared among the occurrences of its column.
-    at = np.searchsorted(row.indices, found.columns)
-    value = row.data[np.minimum(at, len(row.data) - 1)]
-    value[row.indices[np.minimum(at, len(row.indices) - 1)] != found.columns] = 0.0
-    _, which, per_column = np.unique(found.columns, return_inverse=True, return_counts=True)
-    share = value / per_column[which]
-    # Occurrences grouped by span, trimmed of punctuation: one weight per word or run
-    # of words ("fabrication." and its token "fabrication" are one span).
+    """Evidence of one sentence from its occurrences and their contributions."""
+    if not len(found.columns):
+        return {label: [] for label in labels}
     width = len(text) + 1
     raw, raw_of = np.unique(found.starts * width + found.ends, return_inverse=True)
     trimmed = [_trimmed(text, int(key // width), int(key % width)) for key in raw]
     spans = sorted(set(trimmed))
-    index = {span: k for k, span in enumerate(spans)}
-    span_of = np.array([index[t] for t in trimmed], dtype=np.int64)[raw_of.ravel()]
+    where = {span: k for k, span in enumerate(spans)}
+    span_of = np.array([where[t] for t in trimmed], dtype=np.int64)[raw_of.ravel()]
+    out: dict[str, list[Evidence]] = {}
     for label in labels:
-        contribution = share * model.scorer.weights[found.columns, model.labels.index(label)]
-        weight = np.bincount(span_of, weights=contribution, minlength=len(spans))
+        weight = np.bincount(span_of, weights=parts[:, index[label]], minlength=len(spans))
         top = [k for k in np.argsort(-weight, kind="stable")[:MAX_EVIDENCE] if weight[k] > 0]
         out[label] = [
             Evidence(
                 offset + spans[k][0],
                 offset + spans[k][1],
-                text[slice(*spans[k])],
+                text[spans[k][0] : spans[k][1]],
                 round(float(weight[k]), 4),
             )
             for k in top
@@ -87,23 +78,31 @@ def explain_sentences(
     texts: list[str],
     labels: list[list[str]],
     offsets: list[int],
-    features: sparse.csr_matrix | None = None,
 ) -> list[dict[str, list[Evidence]]]:
     """For each sentence, and each label in its `labels`, the spans that raised it most.
 
-    `offsets` place each sentence in its document, so the spans index the document;
-    `features`, the sentences' TF-IDF rows when the caller has them already.
+    `offsets` place each sentence in its document, so the spans index the document.
     """
-    wanted = [i for i, found in enumerate(labels) if found]
     out: list[dict[str, list[Evidence]]] = [{} for _ in texts]
+    wanted = [i for i, found in enumerate(labels) if found]
     if not wanted:
         return out
-    if features is None:
-        rows = model.scorer.features([texts[i] for i in wanted])
-    else:
-        rows = features[wanted]
+    index = {label: j for j, label in enumerate(model.labels)}
+    batch = [texts[i] for i in wanted]
+    found = model.hasher.occurrences(batch, spans=True)
+    parts, _ = model.contributions(found, len(batch))
+    order = np.argsort(found.rows, kind="stable")
+    bounds = np.searchsorted(found.rows[order], np.arange(len(batch) + 1))
     for k, i in enumerate(wanted):
-        out[i] = _explain_row(model, rows[k], texts[i], labels[i], offsets[i])
+        text = texts[i]
+        if len(text.lower()) != len(text):  # spans must be mapped back one by one
+            mine = model.hasher.analyze(text)
+            mine_parts, _ = model.contributions(mine, 1)
+        else:
+            pick = order[bounds[k] : bounds[k + 1]]
+            mine = Occurrences(*(a[pick] for a in found))
+            mine_parts = parts[pick]
+        out[i] = _evidence(text, mine, mine_parts, labels[i], index, offsets[i])
     return out
 
 

@@ -1,223 +1,209 @@
-"""A fast hashed n-gram featurizer, equal in output to scikit-learn's HashingVectorizers.
+"""Hashed word and character n-grams, computed for many texts at once with array arithmetic.
 
-`HashedNgrams().transform(texts)` gives the same matrix as a FeatureUnion of
-`HashingVectorizer(ngram_range=word_ngrams, alternate_sign=False, norm=None)` and
-`HashingVectorizer(analyzer="char_wb", ngram_range=char_ngrams, alternate_sign=False,
-norm=None)`, but hashes each distinct word once and remembers it: news text repeats its
-words, and character n-grams of the words were most of the time spent.
+Features are word n-grams (runs of two or more word characters, as scikit-learn's
+default token pattern finds them) and character n-grams within word boundaries
+(scikit-learn's `char_wb`: each whitespace-separated word padded with a space). Each
+n-gram is hashed with a polynomial hash over its code points (arithmetic modulo 2**64,
+computed for every window at once from prefix sums), mixed, and reduced to a column:
+word n-grams in the first `n_word_features` columns, character n-grams after them.
 
-`analyze(text)` gives the same columns with the span of text each comes from, for the
-evidence; both enumerate n-grams through the same two functions, so they cannot drift.
+The work is a few dozen NumPy operations over the code points of all the texts joined
+together, whatever their number: no Python loop per word or per n-gram, no cache to
+grow, no compiler at install time. `occurrences` gives every feature with the text it
+comes from and its span, so scoring and evidence read the same features.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import murmurhash3_32
 
-TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_WORD = re.compile(r"\S+")
-_INT_MIN = -(2**31)
-_CACHED_WORD_CHARS = 40  # longer words are hashed every time, never kept
-_ENTRY_BYTES = 200  # a cache entry's own cost (dict slot, str and array headers)
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # what counts as a word (for the no-word rule)
 
-
-def feature_index(feature: str, n_features: int) -> int:
-    """The column scikit-learn's hashing gives `feature` (its INT_MIN case included)."""
-    h = murmurhash3_32(feature, seed=0)
-    if h == _INT_MIN:
-        return (2**31 - 1 - (n_features - 1)) % n_features
-    return abs(h) % n_features
+_M = np.uint64(0x100000001B3)  # the hash's multiplier: odd, so invertible modulo 2**64
+_M_INV = np.uint64(pow(0x100000001B3, -1, 2**64))
+_PAIR = np.uint64(0x9E3779B97F4A7C15)  # combines word hashes into bigram/trigram hashes
+_SEP = 0  # between texts in the joined array: a boundary, like white space
+_SPACE = 32
+_BMP = 0x10000
+_WHITESPACE = (
+    " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)  # exactly what str.split() splits on
 
 
-def word_ngrams(tokens: list[str], lo: int, hi: int) -> Iterator[tuple[str, int, int]]:
-    """Each word n-gram of `tokens` as (gram, first token, last token + 1), in sklearn's order."""
-    for n in range(lo, hi + 1):
-        for i in range(len(tokens) - n + 1):
-            yield (tokens[i] if n == 1 else " ".join(tokens[i : i + n])), i, i + n
+@cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per code point of the Basic Multilingual Plane: is it white space, is it a word
+    character (what `\\w` matches). Built on first use (about 10 ms), not at import."""
+    space = np.zeros(_BMP, dtype=bool)
+    space[[ord(c) for c in _WHITESPACE]] = True
+    space[_SEP] = True
+    word = np.fromiter((chr(i).isalnum() or i == 95 for i in range(_BMP)), bool, count=_BMP)
+    word[_SEP] = False
+    return space, word
 
 
-def char_wb_ngrams(word: str, lo: int, hi: int) -> list[str]:
-    """The char_wb n-grams of one lower-cased word, repeats included, in sklearn's order."""
-    padded = f" {word} "
-    grams: list[str] = []
-    for n in range(lo, hi + 1):
-        grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
-        if len(padded) <= n:
-            break
-    return grams
+class _Powers:
+    """_M**k and _M_INV**k for k up to the longest input seen, grown as needed."""
+
+    def __init__(self) -> None:
+        self.up = np.ones(1, dtype=np.uint64)
+        self.down = np.ones(1, dtype=np.uint64)
+
+    def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.up) <= n:
+            size = max(n + 1, 2 * len(self.up), 4096)
+            up = np.full(size, _M, dtype=np.uint64)
+            down = np.full(size, _M_INV, dtype=np.uint64)
+            up[0] = down[0] = 1
+            self.up, self.down = np.cumprod(up), np.cumprod(down)
+        return self.up, self.down
+
+
+_POWERS = _Powers()
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: spreads a polynomial hash over all bits."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
 
 
 class Occurrences(NamedTuple):
-    """The features a text produces, one per occurrence: column and span, as arrays."""
+    """One entry per feature occurrence: the text it is in, its column, its span there."""
 
+    rows: np.ndarray
     columns: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
 
 
-class HashedNgrams(TransformerMixin, BaseEstimator):
-    """Counts of hashed word n-grams (first block) and char_wb n-grams (second block)."""
+@dataclass(frozen=True)
+class NgramHasher:
+    """Hashed word n-grams (first block of columns) and char_wb n-grams (second block)."""
 
-    def __init__(
-        self,
-        word_ngrams: tuple[int, int] = (1, 3),
-        char_ngrams: tuple[int, int] = (1, 6),
-        n_word_features: int = 2**18,
-        n_char_features: int = 2**19,
-        cache_bytes: int = 16 * 2**20,
-    ) -> None:
-        self.word_ngrams = word_ngrams
-        self.char_ngrams = char_ngrams
-        self.n_word_features = n_word_features
-        self.n_char_features = n_char_features
-        self.cache_bytes = cache_bytes
+    word_ngrams: tuple[int, int] = (1, 3)
+    char_ngrams: tuple[int, int] = (2, 6)
+    n_word_features: int = 2**18
+    n_char_features: int = 2**19
+    mask_digits: bool = True  # every digit reads as 0: "1,200 dead" and "3,400 dead" alike
 
-    def fit(self, X: Iterable[str], y: Any = None) -> HashedNgrams:
-        """Nothing to learn: hashing needs no vocabulary."""
-        self.n_features_out_ = self.n_word_features + self.n_char_features
-        return self
+    @property
+    def n_features(self) -> int:
+        return self.n_word_features + self.n_char_features
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state.pop("_cache", None)  # a cache, not a parameter: rebuilt after loading
-        state.pop("_cache_used", None)
-        return state
+    def occurrences(self, texts: list[str], spans: bool = False) -> Occurrences:
+        """Every feature of every text. With `spans`, each occurrence's start and end in
+        its text (a character n-gram spans its whole word, a word n-gram its words)."""
+        space, word = _tables()
+        lowered = [t.lower() for t in texts]
+        joined = "\0" + "\0".join(lowered) + "\0"
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        n = len(cp)
+        bmp = np.minimum(cp, _BMP - 1)
+        is_space = space[bmp] & (cp < _BMP)
+        is_word = word[bmp] & (cp < _BMP)
+        # Which text each position belongs to, and where that text starts.
+        text_starts = np.cumsum([1] + [len(t) + 1 for t in lowered[:-1]])
+        row_of = np.cumsum(cp == _SEP) - 1
+        row_of[-1] = max(len(texts) - 1, 0)
+        # Prefix hashes: H[i] = sum(code[j] * M**(i-1-j) for j < i), all modulo 2**64;
+        # the hash of code[a:b] is H[b] - H[a] * M**(b-a). Separators hash as spaces.
+        up, down = _POWERS.get(n)
+        code = np.where(is_space, _SPACE, cp).astype(np.uint64)
+        if self.mask_digits:
+            code[(cp >= 48) & (cp <= 57)] = 48
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        prefix[1:] = np.cumsum(code * down[:n]) * up[:n]
+        columns: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        starts: list[np.ndarray] = []
+        ends: list[np.ndarray] = []
 
-    def _caches(self) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-        """The per-word caches, emptied when they hold more than `cache_bytes` (counted as
-        the words' and column arrays' sizes plus a fixed cost per entry)."""
-        cache = self.__dict__.get("_cache")
-        if cache is None or self.__dict__.get("_cache_used", 0) > self.cache_bytes:
-            cache = self.__dict__["_cache"] = ({}, {})
-            self.__dict__["_cache_used"] = 0
-        return cache
+        # Character n-grams inside padded words: a window is kept when no white space lies
+        # strictly inside it and it holds at least one non-space character.
+        solid = np.concatenate(([0], np.cumsum(~is_space)))
+        word_start = word_end = None
+        if spans:
+            edges = np.diff(np.concatenate(([1], is_space.view(np.int8), [1])))
+            first, last = np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)
+            which = np.maximum(np.cumsum(edges[:-1] == -1) - 1, 0)  # each position's word
+            word_start = first[which] if len(first) else np.zeros(n, dtype=np.int64)
+            word_end = last[which] if len(last) else np.zeros(n, dtype=np.int64)
+        offset = np.uint64(self.n_word_features)
+        for size in range(self.char_ngrams[0], self.char_ngrams[1] + 1):
+            count = n - size + 1
+            if count <= 0:
+                break
+            i = np.arange(count)
+            inside = solid[i + size - 1] - solid[i + 1] if size > 2 else 0
+            keep = (solid[i + size] - solid[i] > 0) & (inside == max(size - 2, 0))
+            i = i[keep]
+            h = _mix((prefix[i + size] - prefix[i] * up[size]) ^ np.uint64(size))
+            columns.append((h % np.uint64(self.n_char_features) + offset).astype(np.int64))
+            # A character of the window that is not white space places it in its text.
+            inner = i + 1 if size >= 3 else np.where(is_space[i], i + 1, i)
+            rows.append(row_of[inner])
+            if spans:
+                starts.append(word_start[inner])  # type: ignore[index]
+                ends.append(word_end[inner])  # type: ignore[index]
 
-    def char_columns(self, word: str) -> np.ndarray:
-        """Columns of the char_wb n-grams of one lower-cased word, repeats included."""
-        grams = char_wb_ngrams(word, *self.char_ngrams)
-        offset = self.n_word_features
-        return np.fromiter(
-            (offset + feature_index(g, self.n_char_features) for g in grams),
-            dtype=np.int32,
-            count=len(grams),
-        )
-
-    def transform(self, X: Iterable[str]) -> sparse.csr_matrix:
-        chars_cache, words_cache = self._caches()
+        # Word n-grams: maximal runs of word characters, two or more long.
+        edges = np.diff(np.concatenate(([0], is_word.view(np.int8), [0])))
+        t_start, t_end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        long_enough = t_end - t_start >= 2
+        t_start, t_end = t_start[long_enough], t_end[long_enough]
+        t_hash = _mix(prefix[t_end] - prefix[t_start] * up[t_end - t_start])
+        t_row = row_of[t_start]
         lo, hi = self.word_ngrams
-        n_words = self.n_word_features
-        added = 0
-        columns: list[np.ndarray] = []
-        for text in X:
-            lower = text.lower()
-            parts: list[np.ndarray] = []
-            for word in lower.split():
-                cols = chars_cache.get(word)
-                if cols is None:
-                    cols = self.char_columns(word)
-                    if len(word) <= _CACHED_WORD_CHARS:  # a run-on "word" is not worth keeping
-                        chars_cache[word] = cols
-                        added += _ENTRY_BYTES + len(word) + cols.nbytes
-                parts.append(cols)
-            word_cols: list[int] = []
-            for gram, _, _ in word_ngrams(TOKEN.findall(lower), lo, hi):
-                col = words_cache.get(gram)
-                if col is None:
-                    col = feature_index(gram, n_words)
-                    if len(gram) <= 3 * _CACHED_WORD_CHARS:
-                        words_cache[gram] = col
-                        added += _ENTRY_BYTES + len(gram)
-                word_cols.append(col)
-            parts.append(np.array(word_cols, dtype=np.int64))
-            columns.append(np.concatenate(parts))
-        self.__dict__["_cache_used"] = self.__dict__.get("_cache_used", 0) + added
-        return count_matrix(columns, self.n_word_features + self.n_char_features)
+        for size in range(1, hi + 1):
+            count = len(t_hash) - size + 1
+            if count <= 0:
+                break
+            h = t_hash[:count]
+            same = np.ones(count, dtype=bool)
+            for k in range(1, size):
+                same &= t_row[k : k + count] == t_row[:count]
+                h = _mix(h * _PAIR + t_hash[k : k + count])
+            if size < lo:
+                continue
+            columns.append((h[same] % np.uint64(self.n_word_features)).astype(np.int64))
+            rows.append(t_row[:count][same])
+            if spans:
+                starts.append(t_start[:count][same])
+                ends.append(t_end[size - 1 : size - 1 + count][same])
 
-    def analyze(self, text: str) -> Occurrences:
-        """Every feature `transform` counts for `text`, with the span it comes from.
-
-        A character n-gram comes from its whole word (the text between white space); a
-        word n-gram from its first word's start to its last word's end. Spans index
-        `text` itself, also where lower-casing changes a string's length.
-        """
-        chars_cache, words_cache = self._caches()
-        lower = text.lower()
-        to_original = _offset_map(text, lower)
-        columns: list[np.ndarray] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        counts: list[int] = []
-        for m in _WORD.finditer(lower):
-            word = m.group()
-            cols = chars_cache.get(word)
-            if cols is None:
-                cols = self.char_columns(word)
-            columns.append(cols)
-            starts.append(to_original(m.start()))
-            ends.append(to_original(m.end()))
-            counts.append(len(cols))
-        matches = list(TOKEN.finditer(lower))
-        grams = list(word_ngrams([m.group() for m in matches], *self.word_ngrams))
-        if grams:
-            word_cols = np.fromiter(
-                (
-                    words_cache[g] if g in words_cache else feature_index(g, self.n_word_features)
-                    for g, _, _ in grams
-                ),
-                dtype=np.int64,
-                count=len(grams),
-            )
-            columns.append(word_cols)
-            starts.extend(to_original(matches[first].start()) for _, first, _ in grams)
-            ends.extend(to_original(matches[last - 1].end()) for _, _, last in grams)
-            counts.extend([1] * len(grams))
         if not columns:
             empty = np.zeros(0, dtype=np.int64)
-            return Occurrences(empty, empty, empty)
-        repeat = np.array(counts, dtype=np.int64)
+            return Occurrences(empty, empty, empty, empty)
+        row = np.concatenate(rows).astype(np.int64)
+        if not spans:
+            empty = np.zeros(0, dtype=np.int64)
+            return Occurrences(row, np.concatenate(columns), empty, empty)
+        base = np.asarray(text_starts, dtype=np.int64)[row]
         return Occurrences(
-            np.concatenate(columns).astype(np.int64),
-            np.repeat(np.array(starts, dtype=np.int64), repeat),
-            np.repeat(np.array(ends, dtype=np.int64), repeat),
+            row,
+            np.concatenate(columns),
+            np.concatenate(starts).astype(np.int64) - base,
+            np.concatenate(ends).astype(np.int64) - base,
         )
 
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return np.array([f"hash{i}" for i in range(self.n_word_features + self.n_char_features)])
-
-
-def _offset_map(text: str, lower: str) -> Any:
-    """A function from offsets in `lower` (text.lower()) to offsets in `text`."""
-    if len(lower) == len(text):
-        return int
-    starts = np.cumsum([0, *(len(c.lower()) for c in text)])  # lower offset of each char
-
-    def to_original(offset: int) -> int:
-        return int(np.searchsorted(starts, offset, side="right") - 1)
-
-    return to_original
-
-
-def count_matrix(columns: list[np.ndarray], n_features: int) -> sparse.csr_matrix:
-    """CSR counts of the column ids of each row, built sorted and summed in one pass."""
-    n_rows = len(columns)
-    if not n_rows:
-        return sparse.csr_matrix((0, n_features))
-    lengths = np.fromiter((len(c) for c in columns), dtype=np.int64, count=n_rows)
-    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
-    keys, counts = np.unique(rows * n_features + np.concatenate(columns), return_counts=True)
-    key_rows = keys // n_features
-    indptr = np.searchsorted(key_rows, np.arange(n_rows + 1, dtype=np.int64))
-    matrix = sparse.csr_matrix(
-        (counts.astype(np.float64), (keys % n_features).astype(np.int32), indptr),
-        shape=(n_rows, n_features),
-    )
-    matrix.has_sorted_indices = True
-    matrix.has_canonical_format = True
-    return matrix
+    def analyze(self, text: str) -> Occurrences:
+        """The features of one text with their spans, as offsets into `text` itself."""
+        found = self.occurrences([text], spans=True)
+        lower = text.lower()
+        if len(lower) == len(text):
+            return found
+        # Lower-casing changed the length ("İ" becomes two code points): map offsets back.
+        first_of = np.cumsum([0, *(len(c.lower()) for c in text)])
+        starts = np.searchsorted(first_of, found.starts, side="right") - 1
+        ends = np.searchsorted(first_of, found.ends, side="left")
+        return Occurrences(found.rows, found.columns, starts, ends)

@@ -1,4 +1,10 @@
-"""The framing model: its pipeline, fast scoring, and the set of models served by language."""
+"""The framing model: scoring sentences, and the set of models served by language.
+
+Scoring needs no scikit-learn: each sentence's score for a label is the intercept plus
+the sum, over the sentence's feature occurrences, of idf x weight, divided by the square
+root of the sum of idf squared (training/pipeline.py's OccurrenceTfidf), then the logistic
+function. That is a gather and a `bincount` over all the sentences of a request at once.
+"""
 
 from __future__ import annotations
 
@@ -7,95 +13,26 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import Pipeline
 
-from app.core.artifact import (
-    CLASSIFIER,
-    FEATURES,
-    WEIGHTING,
-    Manifest,
-    ModelLoadError,
-    load_artifact,
-    model_folders,
-)
-from app.core.features import HashedNgrams
+from app.core.artifact import Manifest, ModelLoadError, load_artifact, model_folders
+from app.core.features import NgramHasher, Occurrences
 from app.core.language import LanguageDetector
-
-
-def build_pipeline(c: float = 4.0, seed: int = 0) -> Pipeline:
-    """Hashed word 1-3 grams and char_wb 1-6 grams, TF-IDF, one-vs-rest logistic regression."""
-    classifier = OneVsRestClassifier(
-        LogisticRegression(C=c, class_weight="balanced", solver="liblinear", random_state=seed)
-    )
-    return Pipeline(
-        [
-            (FEATURES, HashedNgrams(word_ngrams=(1, 3), char_ngrams=(1, 6))),
-            (WEIGHTING, TfidfTransformer(sublinear_tf=True)),
-            (CLASSIFIER, classifier),
-        ]
-    )
-
-
-class LinearScorer:
-    """TF-IDF and the one-vs-rest logistic regressions as a few array operations.
-
-    Gives what `pipeline.predict_proba` gives (to rounding), without scikit-learn's
-    per-call input checks, which cost more than the arithmetic on one article.
-    """
-
-    def __init__(self, pipeline: Any) -> None:
-        steps = pipeline.named_steps
-        tfidf = steps[WEIGHTING]
-        if tfidf.norm != "l2":
-            raise ModelLoadError(
-                "The model's TF-IDF step must use the l2 norm. Rebuild it.", reason="wrong-steps"
-            )
-        self.featurizer: HashedNgrams = steps[FEATURES]
-        self.sublinear = bool(tfidf.sublinear_tf)
-        self.idf = np.asarray(tfidf.idf_, dtype=np.float64) if tfidf.use_idf else None
-        estimators = steps[CLASSIFIER].estimators_
-        coefs = [e.coef_.toarray() if sparse.issparse(e.coef_) else e.coef_ for e in estimators]
-        # (n_features, n_labels): one column of weights per label, read by the evidence too.
-        self.weights = np.ascontiguousarray(np.vstack(coefs).T, dtype=np.float64)
-        self.intercepts = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
-
-    def scores(self, sentences: list[str]) -> np.ndarray:
-        return self.probabilities(self.features(sentences))
-
-    def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Hashed n-gram counts turned into L2-normalised TF-IDF rows."""
-        data = counts.data
-        if self.sublinear:
-            data = np.log(data) + 1.0
-        if self.idf is not None:
-            data = data * self.idf[counts.indices]
-        rows = counts.shape[0]
-        row_of = np.repeat(np.arange(rows), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=rows))
-        norms[norms == 0] = 1.0
-        data = data / norms[row_of]
-        return sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-
-    def features(self, sentences: list[str]) -> sparse.csr_matrix:
-        return self.weigh(self.featurizer.transform(sentences))
-
-    def probabilities(self, x: sparse.csr_matrix) -> np.ndarray:
-        """Each label's logistic regression on TF-IDF rows."""
-        decision = x @ self.weights + self.intercepts
-        return np.asarray(1.0 / (1.0 + np.exp(-decision)))
 
 
 @dataclass(frozen=True)
 class FramingModel:
-    """A loaded pipeline with the labels and thresholds its manifest names."""
+    """A loaded model: its manifest, featurizer and arrays."""
 
     manifest: Manifest
-    pipeline: Any
-    scorer: LinearScorer
+    hasher: NgramHasher
+    idf: np.ndarray  # (n_features,) float32
+    weighted: np.ndarray  # (n_features, n_labels) float32: idf x weight, per column
+    intercepts: np.ndarray  # (n_labels,)
+    thresholds: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        values = [self.manifest.thresholds[label] for label in self.manifest.labels]
+        object.__setattr__(self, "thresholds", np.array(values))
 
     @property
     def labels(self) -> list[str]:
@@ -109,15 +46,28 @@ class FramingModel:
     def language(self) -> str:
         return self.manifest.language
 
-    @property
-    def thresholds(self) -> np.ndarray:
-        return np.array([self.manifest.thresholds[label] for label in self.labels])
+    def contributions(self, found: Occurrences, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each occurrence's contribution to each label's log-odds (before the intercept),
+        and each sentence's norm."""
+        idf = self.idf[found.columns].astype(np.float64)
+        norm = np.sqrt(np.bincount(found.rows, weights=idf * idf, minlength=n_rows))
+        norm[norm == 0] = 1.0
+        return self.weighted[found.columns] / norm[found.rows, None], norm
+
+    def decision(self, found: Occurrences, n_rows: int) -> np.ndarray:
+        """Each sentence's log-odds per label (columns in `labels` order)."""
+        parts, _ = self.contributions(found, n_rows)
+        out = np.empty((n_rows, len(self.labels)))
+        for j in range(len(self.labels)):
+            out[:, j] = np.bincount(found.rows, weights=parts[:, j], minlength=n_rows)
+        return out + self.intercepts
 
     def scores(self, sentences: list[str]) -> np.ndarray:
         """Probability of each label (columns in `labels` order) for each sentence."""
         if not sentences:
             return np.zeros((0, len(self.labels)))
-        return self.scorer.scores(sentences)
+        found = self.hasher.occurrences(sentences)
+        return 1.0 / (1.0 + np.exp(-self.decision(found, len(sentences))))
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         """Boolean label matrix: a label is on where its score reaches its threshold."""
@@ -126,11 +76,32 @@ class FramingModel:
 
 def load_model(model_dir: Path) -> FramingModel:
     """Load and check the model in `model_dir`; raise ModelLoadError with a fix if unusable."""
-    manifest, pipeline = load_artifact(model_dir)
-    scorer = LinearScorer(pipeline)  # a dense copy of the weights, for speed
-    for estimator in pipeline.named_steps[CLASSIFIER].estimators_:
-        estimator.sparsify()  # the pipeline's own copy: mostly zeros, kept sparse
-    model = FramingModel(manifest=manifest, pipeline=pipeline, scorer=scorer)
+    manifest, arrays = load_artifact(model_dir)
+    params: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in manifest.params.get("featurizer", {}).items()
+    }
+    try:
+        hasher = NgramHasher(**params)
+    except TypeError as exc:
+        raise ModelLoadError(
+            f"The manifest's featurizer parameters are not understood ({exc}). Rebuild it.",
+            reason="bad-manifest",
+        ) from exc
+    if hasher.n_features != len(arrays["idf"]):
+        raise ModelLoadError(
+            f"The featurizer makes {hasher.n_features} columns but the model has "
+            f"{len(arrays['idf'])}. Rebuild the model.",
+            reason="unloadable",
+        )
+    idf = arrays["idf"].astype(np.float32)
+    model = FramingModel(
+        manifest=manifest,
+        hasher=hasher,
+        idf=idf,
+        weighted=(arrays["weights"] * idf[:, None]).astype(np.float32),
+        intercepts=arrays["intercepts"].astype(np.float64),
+    )
     check_canaries(model)
     return model
 

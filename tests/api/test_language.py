@@ -211,7 +211,7 @@ def test_an_unfinished_language_folder_is_refused(
 ) -> None:
     shutil.copytree(bilingual_model_dir / "en", tmp_path / "en")
     (tmp_path / "ru").mkdir()
-    shutil.copy(bilingual_model_dir / "ru" / "model.joblib", tmp_path / "ru")
+    shutil.copy(bilingual_model_dir / "ru" / "model.npz", tmp_path / "ru")
     with pytest.raises(ModelLoadError) as info:
         load_models(tmp_path)
     assert info.value.reason == "unfinished"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import joblib
 import pytest
 from fastapi.testclient import TestClient
 
 from app.api.main import create_app
-from app.core.artifact import MODEL_FILE, Manifest, ModelLoadError, read_manifest, save_model
+from app.core.artifact import MODEL_FILE, Manifest, ModelLoadError, load_artifact, save_model
 from app.core.model import load_model
 from app.settings import Settings
 from tests.conftest import TINY, write_tiny_model
@@ -79,11 +78,9 @@ def test_tampered_model_is_refused_and_old_keeps_serving(admin: TestClient, fold
 
 def with_canaries(folder: Path, canaries: list[dict[str, object]]) -> None:
     """Save the model in `folder` again with these canary sentences in its manifest."""
-    manifest = read_manifest(folder)
-    pipeline = joblib.load(folder / MODEL_FILE)["pipeline"]
-    save_model(
-        pipeline, Manifest.model_validate({**manifest.model_dump(), "canaries": canaries}), folder
-    )
+    manifest, arrays = load_artifact(folder)
+    changed = Manifest.model_validate({**manifest.model_dump(), "canaries": canaries})
+    save_model(arrays, changed, folder)
 
 
 def test_model_failing_its_canaries_is_refused(admin: TestClient, folder: Path) -> None:

@@ -98,7 +98,7 @@ def test_labels_and_model_card(client: TestClient, tiny_model_dir: Path) -> None
     assert card.status_code == 200, card.text
     assert card.json()["languages"] == ["en"]
     body = card.json()["models"]["en"]
-    for key in ("version", "created", "sklearn_version", "training_data", "thresholds", "metrics"):
+    for key in ("version", "created", "trained_with", "training_data", "thresholds", "metrics"):
         assert key in body
     assert body["language"] == "en"
     assert body["training_data"]["fingerprint"] == "test"

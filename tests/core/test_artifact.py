@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +16,7 @@ from app.core.artifact import (
     MANIFEST_FILE,
     MODEL_FILE,
     ModelLoadError,
-    file_sha256,
-    read_manifest,
+    load_artifact,
     save_model,
     version_of,
 )
@@ -71,9 +68,9 @@ def test_broken_manifest_is_refused(model_copy: Path) -> None:
     assert reason(model_copy) == "bad-manifest"
 
 
-def test_other_sklearn_version_is_refused(model_copy: Path) -> None:
-    edit_manifest(model_copy, sklearn_version="0.24.2")
-    assert reason(model_copy) == "sklearn-version"
+def test_another_format_is_refused(model_copy: Path) -> None:
+    edit_manifest(model_copy, format=2)
+    assert reason(model_copy) in ("edited-version", "old-format", "edited-manifest")
 
 
 @pytest.mark.parametrize(
@@ -95,30 +92,28 @@ def test_edited_version_is_refused(model_copy: Path) -> None:
     assert reason(model_copy) == "edited-version"
 
 
-def test_old_format_is_refused(model_copy: Path) -> None:
-    """A pickle of a bare pipeline (the layout before the manifest copy) is rebuilt."""
-    pipeline = joblib.load(model_copy / MODEL_FILE)["pipeline"]
-    joblib.dump(pipeline, model_copy / MODEL_FILE)
-    edit_manifest(model_copy, sha256=file_sha256(model_copy / MODEL_FILE))
-    data = json.loads((model_copy / MANIFEST_FILE).read_text())
-    created = datetime.fromisoformat(data["created"])
-    edit_manifest(model_copy, version=version_of(created, data["sha256"]))
+def test_an_old_pickled_model_is_refused_without_unpickling(model_copy: Path) -> None:
+    """A model.joblib of an earlier version is never loaded: rebuild with `make model`."""
+    (model_copy / MODEL_FILE).rename(model_copy / "model.joblib")
     assert reason(model_copy) == "old-format"
 
 
+def test_the_model_file_holds_no_pickle(model_copy: Path) -> None:
+    with np.load(model_copy / MODEL_FILE, allow_pickle=False) as data:
+        assert sorted(data.files) == ["idf", "intercepts", "manifest", "weights"]
+
+
 def test_label_count_mismatch_is_refused(model_copy: Path, tmp_path: Path) -> None:
-    manifest = read_manifest(model_copy)
-    pipeline = joblib.load(model_copy / MODEL_FILE)["pipeline"]
+    manifest, arrays = load_artifact(model_copy)
     fewer = manifest.model_copy(update={"labels": ["a", "b"], "thresholds": {"a": 0.5, "b": 0.5}})
-    save_model(pipeline, fewer, tmp_path / "fewer")
+    save_model(arrays, fewer, tmp_path / "fewer")
     assert reason(tmp_path / "fewer") == "label-count"
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(model_copy: Path, tmp_path: Path) -> None:
-    manifest = read_manifest(model_copy)
-    pipeline = joblib.load(model_copy / MODEL_FILE)["pipeline"]
-    saved = save_model(pipeline, manifest, tmp_path / "again")
-    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == [MODEL_FILE, MANIFEST_FILE]
+    manifest, arrays = load_artifact(model_copy)
+    saved = save_model(arrays, manifest, tmp_path / "again")
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == [MANIFEST_FILE, MODEL_FILE]
     assert saved.version == version_of(saved.created, saved.sha256)
     assert load_model(tmp_path / "again").version == saved.version
 
@@ -130,7 +125,7 @@ def test_app_start_fails_on_bad_model(model_copy: Path) -> None:
         pass
 
 
-def test_fast_scorer_equals_the_pipeline(tiny_model_dir: Path) -> None:
+def test_scores_of_one_sentence_equal_those_in_a_batch(tiny_model_dir: Path) -> None:
     model = load_model(tiny_model_dir)
     texts = [
         "The ministry denied any involvement.",
@@ -139,6 +134,6 @@ def test_fast_scorer_equals_the_pipeline(tiny_model_dir: Path) -> None:
         "😀 Only minor damage, officials said.",
         "Critics blamed the mayor. " * 30,
     ]
-    fast = model.scores(texts)
-    slow = model.pipeline.predict_proba(texts)
-    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
+    together = model.scores(texts)
+    alone = np.vstack([model.scores([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, rtol=1e-9, atol=1e-12)

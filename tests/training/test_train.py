@@ -74,7 +74,7 @@ def test_data_trains_one_language(data_file: Path, tmp_path: Path) -> None:
 
 def test_train_save_load(data_file: Path, tmp_path: Path) -> None:
     result = train([data_file], seed=3, cv=2, lodo=True, n_jobs=1)
-    manifest = save_model(result.pipeline, result.manifest, tmp_path / "model")
+    manifest = save_model(result.arrays, result.manifest, tmp_path / "model")
     model = load_model(tmp_path / "model")
     assert model.version == manifest.version
     assert manifest.labels == ["blame_attribution", "downplaying", "official_denial"]
@@ -134,3 +134,21 @@ def test_evaluation_sets_are_never_trained_on(data_file: Path, tmp_path: Path) -
         json.dumps({"text": "Sign up for our daily newsletter today.", "labels": []}) + "\n"
     )
     assert train([data_file], cv=2, n_jobs=1, evaluations={"articles": stock}).manifest
+
+
+def test_the_served_scores_equal_the_trained_pipeline(data_file: Path, tmp_path: Path) -> None:
+    """Serving's array arithmetic gives what scikit-learn's pipeline gives."""
+    result = train([data_file], seed=3, cv=2, n_jobs=1)
+    save_model(result.arrays, result.manifest, tmp_path / "model")
+    model = load_model(tmp_path / "model")
+    texts = [
+        "The ministry denied any involvement.",
+        "",
+        "!!!",
+        "😀 Only minor damage, officials said.",
+        "Critics blamed the mayor. " * 30,
+        "Министерство отвергло обвинения.",
+    ]
+    np.testing.assert_allclose(
+        model.scores(texts), result.pipeline.predict_proba(texts), rtol=1e-5, atol=1e-6
+    )
