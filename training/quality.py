@@ -28,18 +28,23 @@ def skeleton(text: str) -> str:
 
 
 def near_duplicates(
-    texts: Sequence[str], threshold: float = NEAR_DUPLICATE
+    texts: Sequence[str], threshold: float = NEAR_DUPLICATE, chunk: int = 2000
 ) -> list[tuple[int, int, float]]:
-    """Pairs (i, j, cosine) of texts whose char 3-gram TF-IDF cosine passes `threshold`."""
+    """Pairs (i, j, cosine) of texts whose char 3-gram TF-IDF cosine passes `threshold`
+    (compared a block of rows at a time, so large corpora fit in memory)."""
     if len(texts) < 2:
         return []
-    x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(texts)
-    sim = (x @ x.T).tocoo()
-    keep = (sim.row < sim.col) & (sim.data > threshold)
-    return [
-        (int(i), int(j), float(v))
-        for i, j, v in zip(sim.row[keep], sim.col[keep], sim.data[keep], strict=True)
-    ]
+    x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(texts).tocsr()
+    pairs: list[tuple[int, int, float]] = []
+    for first in range(0, x.shape[0], chunk):
+        sim = (x[first : first + chunk] @ x.T).tocoo()
+        rows = sim.row + first
+        keep = (rows < sim.col) & (sim.data > threshold)
+        pairs += [
+            (int(i), int(j), float(v))
+            for i, j, v in zip(rows[keep], sim.col[keep], sim.data[keep], strict=True)
+        ]
+    return pairs
 
 
 def repeated_skeletons(texts: Sequence[str]) -> list[list[int]]:

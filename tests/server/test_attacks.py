@@ -292,8 +292,8 @@ def test_5_and_6_one_model_across_workers_and_a_bad_file_stops_nothing(server: S
     auth = {"Authorization": f"Bearer {TOKEN}"}
     old = httpx.get(f"{server.url}/readyz").json()["model_version"]
     # A corrupt model on disk is refused, and changes nothing ...
-    saved = (server.models / "en" / "model.joblib").read_bytes()
-    (server.models / "en" / "model.joblib").write_bytes(saved + b"corrupt")
+    saved = (server.models / "en" / "model.npz").read_bytes()
+    (server.models / "en" / "model.npz").write_bytes(saved + b"corrupt")
     refused = httpx.post(f"{server.url}/admin/reload", headers=auth, timeout=60)
     assert refused.status_code == 409 and refused.json()["errors"][0]["type"] == "hash-mismatch"
     # ... and a worker killed meanwhile comes back serving the staged models.
@@ -306,7 +306,7 @@ def test_5_and_6_one_model_across_workers_and_a_bad_file_stops_nothing(server: S
     versions = {httpx.get(f"{server.url}/readyz").json()["model_version"] for _ in range(40)}
     assert versions == {old}
     # A new model: once the reload answers, every worker serves it.
-    (server.models / "en" / "model.joblib").write_bytes(saved)
+    (server.models / "en" / "model.npz").write_bytes(saved)
     write_tiny_model(
         server.models / "en", [*TINY, ("Editors were told to blame exiles.", ["blame_attribution"])]
     )
