@@ -232,6 +232,7 @@ def serve(app: str, settings: Settings | None = None) -> None:
             exc,
         )
         os.environ.pop("FRAMING_RUN_DIR", None)
+    os.environ["FRAMING_MODEL_DIR"] = str(settings.model_dir)
     os.environ["FRAMING_WORKERS"] = str(settings.workers)
     os.environ["FRAMING_HOST"] = settings.host
     os.environ["FRAMING_PORT"] = str(settings.port)

@@ -6,17 +6,21 @@ detection for that document), and three fields carried into every sentence row o
 document: `source` (the outlet, a string), `date` (an ISO date, `2025-03-01`, or a date
 and time whose date is taken as written) and `url` (an http or https address). Anything
 else on the record is ignored.
+
+The input files themselves are checked before a run starts (`input_files`): a file
+that is missing, empty, a folder or of another type is refused, one line each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.records import Row
+from app.core.records import SUFFIXES, Row, has_records
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
@@ -125,3 +129,53 @@ def _date(value: Any) -> dt.date | str | None:
         except ValueError:
             pass
     return "'date' must be an ISO date such as 2025-03-01"
+
+
+class InputError(ValueError):
+    """Input files a run cannot read, each with its reason (`path: reason`)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def input_problem(path: Path) -> str | None:
+    """Why a batch input file cannot be read, or None when it can."""
+    if not path.exists():
+        return "no such file"
+    if path.is_dir():
+        return "is a folder; give its files, e.g. 'folder/*.jsonl'"
+    if path.suffix not in SUFFIXES:
+        return f"read .jsonl, .csv or .parquet files, not {path.suffix or 'a file with no suffix'}"
+    try:
+        if not has_records(path):
+            return "holds no records"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except Exception as exc:  # pyarrow's errors for a file that is not Parquet
+        return f"not a readable {path.suffix[1:]} file ({type(exc).__name__})"
+    return None
+
+
+def input_files(patterns: list[str]) -> list[Path]:
+    """The files that file names and glob patterns name, every one checked.
+
+    InputError lists every pattern that matches nothing and every file that is missing,
+    empty, a folder or of another type.
+    """
+    files: list[Path] = []
+    problems: list[str] = []
+    for pattern in patterns:
+        matched = [pattern]
+        if any(c in pattern for c in "*?["):
+            matched = sorted(glob.glob(pattern)) or ([pattern] if Path(pattern).exists() else [])
+        if not matched:
+            problems.append(f"{pattern}: no input file matches")
+        files.extend(Path(p) for p in matched)
+    for path in files:
+        problem = input_problem(path)
+        if problem is not None:
+            problems.append(f"{path}: {problem}")
+    if problems:
+        raise InputError(problems)
+    return files
