@@ -257,6 +257,25 @@ def _batch_dask(args: argparse.Namespace) -> int:
     return 1 if summary["rejects"] and args.strict else 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from app.batch.report import ReportError, build
+
+    target: Path = args.html or args.out / "report.html"
+    if target.is_dir():
+        raise CommandError(f"--html {target} is a folder; name a .html file")
+    if not target.parent.is_dir():
+        raise CommandError(f"--html {target}: the folder {target.parent} does not exist")
+    try:
+        page = build(args.out, top=args.top, most=args.sources, title=args.title)
+        target.write_text(page, encoding="utf-8")
+    except ReportError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"{exc.filename or target}: {exc.strerror or exc}") from None
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from app.api.server import serve
     from app.core.artifact import model_folders
@@ -350,6 +369,20 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--strict", action="store_true", help="exit 1 when any record was rejected")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=_batch)
+
+    report = commands.add_parser(
+        "report",
+        help="an HTML report of an archive run (the folder framing batch wrote): label rates "
+        "by source and week, the most confident sentences, languages, rejects",
+    )
+    report.add_argument("out", type=Path, metavar="OUT", help="the archive run's --out folder")
+    report.add_argument("--html", type=Path, help="where to write it (default OUT/report.html)")
+    report.add_argument("--top", type=_positive, default=10, help="sentences shown per label (10)")
+    report.add_argument(
+        "--sources", type=_positive, default=8, help="sources shown by name (8; the rest pooled)"
+    )
+    report.add_argument("--title", help="the report's title (default: the folder's name)")
+    report.set_defaults(func=_report)
 
     serve = commands.add_parser("serve", help="run the HTTP service (settings: FRAMING_*)")
     serve.add_argument("--host", help="address to bind (default FRAMING_HOST or 127.0.0.1)")
