@@ -89,6 +89,7 @@ def test_analyse_highlight_filter_and_export(
     assert sentences.nth(1).locator(".tags").inner_text().strip() == "OD"
     assert page.locator("#legend li[data-label='official_denial'] .count").inner_text() == "1"
     assert page.get_attribute("#results", "data-language") == "en"
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "no sideways scroll"
 
     page.select_option("#filter", "blame_attribution")
     assert page.locator(".sentence.dimmed").count() == 4
