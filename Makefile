@@ -21,11 +21,12 @@ model: install
 	$(BIN)/python -m training.train --if-needed
 
 # The full evaluation: retrains with leave-one-domain-out, writes training/reports/ and
-# the README's metric tables (tracked files), and compares a joint model.
+# the README's metric tables and examples (tracked files), and compares a joint model.
 evaluate: install
 	$(BIN)/python -m training.train --evaluate
 	$(BIN)/python -m training.compare_multilingual
 	$(BIN)/python -m scripts.readme_metrics
+	$(BIN)/python -m scripts.readme_examples
 
 run: install model
 	$(BIN)/framing serve

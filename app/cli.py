@@ -11,21 +11,58 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from app.core.artifact import ModelLoadError
 from app.core.language import UnsupportedLanguage, language_name
 from app.core.model import ModelSet
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 
 
 class CommandError(Exception):
-    """A mistake the user can fix: printed as one line, exit status 2."""
+    """A mistake the user can fix: one line per message, exit status 2."""
+
+    def __init__(self, *messages: str) -> None:
+        self.messages = list(messages)
+        super().__init__("; ".join(messages))
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not above 0")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (1 to 65535)")
+    return value
+
+
+def _settings() -> Settings:
+    """The FRAMING_* settings; CommandError naming each variable that is wrong."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise CommandError(
+            *(
+                f"FRAMING_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+        ) from None
 
 
 def _load_models(model_dir: Path | None, language: str | None = None) -> ModelSet:
     from app.core.model import load_models
 
     try:
-        models = load_models(model_dir or get_settings().model_dir)
+        models = load_models(model_dir or _settings().model_dir)
     except ModelLoadError as exc:
         raise CommandError(str(exc)) from None
     if language is not None and language not in models.languages:
@@ -121,22 +158,36 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    from app.batch.records import InputError, input_files
+
     out: Path = args.out
     engine = args.engine or ("local" if out.suffix == ".jsonl" else "dask")
-    for source in args.inputs:
-        if engine == "local" and not source.is_file():
-            raise CommandError(f"{source}: no such file")
+    try:
+        files = input_files([str(p) for p in args.inputs])
+    except InputError as exc:
+        raise CommandError(*exc.problems) from None
     if engine == "local":
-        if len(args.inputs) != 1:
+        if len(files) != 1:
             raise CommandError(
                 "the local engine reads one file; use a folder as --out (the Dask engine) "
                 "for several files or globs"
             )
+        args.inputs = files
         if out.is_dir():
             raise CommandError(f"--out {out} is a folder; the local engine writes a .jsonl file")
         if not out.parent.is_dir():
             raise CommandError(f"--out {out}: the folder {out.parent} does not exist")
+        rejects = args.rejects or out.with_name(out.name + ".rejects")
+        if rejects.is_dir():
+            raise CommandError(f"--rejects {rejects} is a folder; name a file")
+        if not rejects.parent.is_dir():
+            raise CommandError(f"--rejects {rejects}: the folder {rejects.parent} does not exist")
+        args.rejects = rejects
         return _batch_local(args)
+    if args.rejects is not None:
+        raise CommandError(
+            "--rejects is for the local engine; the Dask engine writes OUT/rejects.jsonl"
+        )
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out} is a file; the Dask engine writes into a folder")
     if not out.parent.is_dir():
@@ -153,17 +204,20 @@ def _batch_local(args: argparse.Namespace) -> int:
 
     models = _load_models(args.model_dir, args.language)
     source: Path = args.inputs[0]
-    rejects: Path = args.rejects or args.out.with_name(args.out.name + ".rejects")
-    summary = run_local(
-        source,
-        args.out,
-        rejects,
-        models,
-        explain=args.explain,
-        language=args.language,
-        progress=not args.quiet,
-        on_reject=_print_reject,
-    )
+    rejects: Path = args.rejects
+    try:
+        summary = run_local(
+            source,
+            args.out,
+            rejects,
+            models,
+            explain=args.explain,
+            language=args.language,
+            progress=not args.quiet,
+            on_reject=_print_reject,
+        )
+    except OSError as exc:
+        raise CommandError(f"{exc.filename or args.out}: {exc.strerror or exc}") from None
     print(
         f"{summary['documents']} documents ({summary['sentences']} sentences) written to "
         f"{args.out}; {summary['rejects']} rejected ({rejects})",
@@ -174,12 +228,13 @@ def _batch_local(args: argparse.Namespace) -> int:
 
 def _batch_dask(args: argparse.Namespace) -> int:
     from app.batch.archive import REJECTS_FILE, run
+    from app.batch.records import InputError
 
     try:
         summary = run(
             [str(p) for p in args.inputs],
             args.out,
-            args.model_dir or get_settings().model_dir,
+            args.model_dir or _settings().model_dir,
             scheduler=args.scheduler,
             workers=args.workers,
             partition_size=args.partition_size,
@@ -187,8 +242,13 @@ def _batch_dask(args: argparse.Namespace) -> int:
             language=args.language,
             explain=args.explain,
         )
-    except (FileNotFoundError, ValueError, ModelLoadError) as exc:
+    except InputError as exc:
+        raise CommandError(*exc.problems) from None
+    except (ValueError, ModelLoadError) as exc:
         raise CommandError(str(exc)) from None
+    except OSError as exc:
+        where = f"the Dask scheduler {args.scheduler}" if args.scheduler else args.out
+        raise CommandError(f"{where}: {exc}") from None
     print(json.dumps(summary, indent=2))
     rejects = args.out / REJECTS_FILE
     for line in rejects.read_text(encoding="utf-8").splitlines()[:20]:
@@ -197,12 +257,41 @@ def _batch_dask(args: argparse.Namespace) -> int:
     return 1 if summary["rejects"] and args.strict else 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from app.batch.report import ReportError, build
+
+    target: Path = args.html or args.out / "report.html"
+    if target.is_dir():
+        raise CommandError(f"--html {target} is a folder; name a .html file")
+    if not target.parent.is_dir():
+        raise CommandError(f"--html {target}: the folder {target.parent} does not exist")
+    try:
+        page = build(args.out, top=args.top, most=args.sources, title=args.title)
+        target.write_text(page, encoding="utf-8")
+    except ReportError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"{exc.filename or target}: {exc.strerror or exc}") from None
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from app.api.server import serve
+    from app.core.artifact import model_folders
 
-    settings = get_settings()
-    chosen = {"host": args.host, "port": args.port, "workers": args.workers}
+    settings = _settings()
+    chosen = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "model_dir": args.model_dir,
+    }
     settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    try:
+        model_folders(settings.model_dir)  # a missing folder fails here, not in each worker
+    except ModelLoadError as exc:
+        raise CommandError(str(exc)) from None
     serve("app.api.main:create_app", settings)
     return 0
 
@@ -264,9 +353,9 @@ def parser() -> argparse.ArgumentParser:
         help="Dask scheduler address, e.g. tcp://HOST:8786 "
         "(default: a local cluster with one worker process per core)",
     )
-    batch.add_argument("--workers", type=int, help="local cluster worker processes")
+    batch.add_argument("--workers", type=_positive, help="local cluster worker processes")
     batch.add_argument(
-        "--partition-size", type=int, default=2_000, help="records per Dask partition (2000)"
+        "--partition-size", type=_positive, default=2_000, help="records per Dask partition (2000)"
     )
     batch.add_argument(
         "--rejects", type=Path, help="local engine: where bad records go (default OUT.rejects)"
@@ -281,10 +370,26 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=_batch)
 
+    report = commands.add_parser(
+        "report",
+        help="an HTML report of an archive run (the folder framing batch wrote): label rates "
+        "by source and week, the most confident sentences, languages, rejects",
+    )
+    report.add_argument("out", type=Path, metavar="OUT", help="the archive run's --out folder")
+    report.add_argument("--html", type=Path, help="where to write it (default OUT/report.html)")
+    report.add_argument("--top", type=_positive, default=10, help="sentences shown per label (10)")
+    report.add_argument(
+        "--sources", type=_positive, default=8, help="sources shown by name (8; the rest pooled)"
+    )
+    report.add_argument("--title", help="the report's title (default: the folder's name)")
+    report.set_defaults(func=_report)
+
     serve = commands.add_parser("serve", help="run the HTTP service (settings: FRAMING_*)")
     serve.add_argument("--host", help="address to bind (default FRAMING_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default FRAMING_PORT or 8000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default FRAMING_WORKERS)")
+    serve.add_argument("--port", type=_port, help="port (default FRAMING_PORT or 8000)")
+    serve.add_argument(
+        "--workers", type=_positive, help="worker processes (default FRAMING_WORKERS)"
+    )
     serve.set_defaults(func=_serve)
 
     commands.add_parser(
@@ -304,7 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.func(args)
     except CommandError as exc:
-        print(f"framing: {exc}", file=sys.stderr)
+        for message in exc.messages:
+            print(f"framing: {message}", file=sys.stderr)
         return 2
     return result
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -72,11 +73,27 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _not_a_folder(path: Path) -> str | None:
+    """Why `path` cannot be (or become) a folder to write in, checked before training."""
+    for at in (path, *path.parents):
+        if at.exists():
+            if not at.is_dir():
+                return f"{at} is a file, not a folder"
+            return None if os.access(at, os.W_OK) else f"{at} is not writable"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     if args.cv < 2:
         p.error("--cv must be at least 2")
+    if args.jobs == 0:
+        p.error("--jobs takes a number of processes, or -1 for one per core")
+    for flag, folder in (("--out", args.out), ("--reports", args.reports)):
+        problem = _not_a_folder(folder) if folder is not None else None
+        if problem:
+            p.error(f"{flag} {folder}: {problem}")
     languages = args.language or (["en"] if args.data else corpus_languages())
     if args.data and len(languages) != 1:
         p.error("--data trains one model: give one --language")

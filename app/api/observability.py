@@ -2,6 +2,12 @@
 
 Logs and metrics never hold submitted text: a request's body is described by its size
 and the first 16 hex digits of its SHA-256.
+
+Metrics cover the whole service. `framing serve` with several workers gives them a
+folder for prometheus_client's multiprocess mode (`RUN/metrics`, in
+PROMETHEUS_MULTIPROC_DIR before they start): each worker writes its values to files
+there, and /metrics, whichever worker answers, adds up every worker's, the dead ones'
+counts included. One process (tests, one worker) keeps its own registry.
 """
 
 from __future__ import annotations
@@ -9,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import values as prometheus_values
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,10 +33,26 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("app.access")
 
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    """The multiprocess folder, when this process's metric values are kept in it.
+
+    prometheus_client chooses where values live when it is imported, from the
+    environment; `framing serve` sets that before its workers start.
+    """
+    folder = os.environ.get(MULTIPROC_ENV)
+    in_files = getattr(prometheus_values.ValueClass, "__name__", "") == "MmapedValue"
+    return folder if folder and in_files else None
+
+
 class Metrics:
-    """The service's Prometheus metrics, in a registry of their own."""
+    """The service's Prometheus metrics, in a registry of their own (this process's), or
+    read from every worker's files in multiprocess mode."""
 
     def __init__(self) -> None:
+        self.multiprocess_dir = multiprocess_dir()
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "framing_http_requests",
@@ -53,10 +78,12 @@ class Metrics:
         )
         self.model_info = Gauge(
             "framing_model_info",
-            "The models being served, one per language (value 1).",
+            "The models being served, one per language (value 1: some live worker serves it).",
             ["language", "version"],
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
+        self._served: set[tuple[str, str]] = set()
         self.reloads = Counter(
             "framing_model_reloads",
             "Model reload attempts by outcome.",
@@ -65,9 +92,23 @@ class Metrics:
         )
 
     def set_models(self, versions: dict[str, str]) -> None:
-        self.model_info.clear()
-        for language, version in versions.items():
+        served = set(versions.items())
+        if self.multiprocess_dir is None:
+            self.model_info.clear()
+        else:  # a worker's file keeps every series it wrote: what it stopped serving is 0
+            for language, version in self._served - served:
+                self.model_info.labels(language=language, version=version).set(0)
+        for language, version in served:
             self.model_info.labels(language=language, version=version).set(1)
+        self._served = served
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus' text format: every worker's, or this process's."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.multiprocess_dir)
+        return generate_latest(registry)
 
     def count_classified(self, sentences: int, counts: dict[str, int]) -> None:
         self.sentences.inc(sentences)

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,7 +33,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors.multiprocess import Multiprocess
 
-from app.api.observability import log_config
+from app.api.observability import MULTIPROC_ENV, log_config
 from app.api.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX
 from app.api.security import STRICT_CSP
 from app.settings import Settings, get_settings
@@ -195,7 +196,28 @@ def raise_file_limit() -> int:
 class Supervisor(Multiprocess):
     """uvicorn's worker supervisor, with SIGHUP meaning: stage the models on disk, and
     let every worker switch to them (no restarts). A model that fails its checks changes
-    nothing."""
+    nothing. A worker that dies or is retired is marked dead in the metrics folder: its
+    counts stay in the totals, its gauges leave them."""
+
+    def keep_subprocess_alive(self) -> None:
+        before = {p.pid for p in self.processes}
+        super().keep_subprocess_alive()
+        self._mark_dead(before)
+
+    def handle_ttou(self) -> None:
+        before = {p.pid for p in self.processes}
+        super().handle_ttou()
+        self._mark_dead(before)
+
+    def _mark_dead(self, before: set[int | None]) -> None:
+        folder = os.environ.get(MULTIPROC_ENV)
+        if not folder:
+            return
+        from prometheus_client import multiprocess
+
+        for pid in before - {p.pid for p in self.processes}:
+            if pid is not None:
+                multiprocess.mark_process_dead(pid, folder)
 
     def handle_hup(self) -> None:
         logging.getLogger("uvicorn.error").info("Received SIGHUP, staging the models.")
@@ -232,6 +254,18 @@ def serve(app: str, settings: Settings | None = None) -> None:
             exc,
         )
         os.environ.pop("FRAMING_RUN_DIR", None)
+        run_dir = None
+    # Several workers count into one metrics folder in the run folder, emptied first:
+    # files of an earlier run would add to this one's totals.
+    os.environ.pop(MULTIPROC_ENV, None)
+    if run_dir is not None and settings.workers > 1:
+        metrics_dir = run_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir()
+        os.environ[MULTIPROC_ENV] = str(metrics_dir)
+    elif settings.workers > 1:
+        log.warning("no run folder: /metrics shows only the worker that answers")
+    os.environ["FRAMING_MODEL_DIR"] = str(settings.model_dir)
     os.environ["FRAMING_WORKERS"] = str(settings.workers)
     os.environ["FRAMING_HOST"] = settings.host
     os.environ["FRAMING_PORT"] = str(settings.port)

@@ -13,7 +13,6 @@ or DuckDB), `rejects.jsonl` (with a part per partition in `rejects/`) and `_summ
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -25,11 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from app.batch.output import arrow_schema, label_chunk
-from app.batch.records import Document, Reject, document_of
+from app.batch.records import Document, Reject, document_of, input_files
 from app.core.artifact import model_files
 from app.core.model import ModelSet, load_models
 from app.core.records import (
-    SUFFIXES,
     count_rows,
     csv_rows,
     jsonl_line_starts,
@@ -53,19 +51,6 @@ class Partition:
     start: int
     stop: int
     first_line: int = 1
-
-
-def input_files(patterns: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for pattern in patterns:
-        matched = sorted(glob.glob(pattern)) or ([pattern] if Path(pattern).is_file() else [])
-        if not matched:
-            raise FileNotFoundError(f"no input file matches {pattern!r}")
-        files.extend(Path(p) for p in matched)
-    bad = [str(f) for f in files if f.suffix not in SUFFIXES]
-    if bad:
-        raise ValueError(f"inputs must be .jsonl, .csv or .parquet files: {bad}")
-    return files
 
 
 def plan(files: list[Path], partition_size: int) -> list[Partition]:

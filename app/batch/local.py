@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.batch.output import label_chunk
+from app.batch.output import json_row, label_chunk
 from app.batch.records import Document, Reject, document_of
 from app.core.model import ModelSet
 from app.core.records import read_rows
@@ -58,7 +58,7 @@ def run_local(
                 nonlocal documents, sentences, rejected
                 done = label_chunk(models, chunk, explain, language)
                 for row in done.rows:
-                    rows_file.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    rows_file.write(json_row(row))
                 for reject in done.rejects:
                     rejects_file.write(json.dumps(reject.as_dict(), ensure_ascii=False) + "\n")
                     if on_reject is not None:

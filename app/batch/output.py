@@ -1,7 +1,13 @@
-"""The rows a batch run writes: one per sentence, the same in JSONL and in Parquet."""
+"""The rows a batch run writes: one per sentence, the same in JSONL and in Parquet.
+
+Every row carries its document's `source`, `date` and `url` (null when the record had
+none), so each part of a dataset has the same columns. `date` is a Parquet date
+(`date32`) and an ISO string (`2025-03-01`) in JSONL.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -14,9 +20,12 @@ from app.core.model import ModelSet
 
 
 def column_types(labels: list[str], explain: bool = False) -> dict[str, str]:
-    """Each output column and its type: string, int, strings (a list) or float."""
+    """Each output column and its type: string, int, date, strings (a list) or float."""
     columns = {
         "document_id": "string",
+        "source": "string",
+        "date": "date",
+        "url": "string",
         "document_language": "string",
         "sentence_index": "int",
         "language": "string",
@@ -38,10 +47,22 @@ def arrow_schema(labels: list[str], explain: bool = False) -> Any:
     types = {
         "string": pa.string(),
         "int": pa.int64(),
+        "date": pa.date32(),
         "strings": pa.list_(pa.string()),
         "float": pa.float64(),
     }
     return pa.schema([(n, types[t]) for n, t in column_types(labels, explain).items()])
+
+
+def json_row(row: dict[str, Any]) -> str:
+    """A sentence row as one line of JSON (dates as ISO strings)."""
+    return json.dumps(row, ensure_ascii=False, default=_iso) + "\n"
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def sentence_rows(doc: Document, result: DocumentResult) -> list[dict[str, Any]]:
@@ -49,6 +70,9 @@ def sentence_rows(doc: Document, result: DocumentResult) -> list[dict[str, Any]]
     for s in result.sentences:
         row: dict[str, Any] = {
             "document_id": doc.id,
+            "source": doc.source,
+            "date": doc.date,
+            "url": doc.url,
             "document_language": result.language.language,
             "sentence_index": s.index,
             "language": s.language,
@@ -102,6 +126,15 @@ def label_chunk(
             out.documents += 1
             out.labels.update({k: v for k, v in result.summary.counts.items() if v})
         else:
-            out.rejects.append(Reject(doc.file, doc.line, str(result), doc.id))
+            out.rejects.append(
+                Reject(
+                    doc.file,
+                    doc.line,
+                    str(result),
+                    doc.id,
+                    kind="unsupported-language",
+                    language=result.language,
+                )
+            )
     out.rejects.sort(key=lambda r: (r.file, r.line))
     return out

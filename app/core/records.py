@@ -135,6 +135,19 @@ def count_rows(path: Path) -> int:
         return sum(1 for _ in f)
 
 
+def has_records(path: Path) -> bool:
+    """Whether a .jsonl, .csv or .parquet file holds at least one record (good or bad),
+    reading no more of it than that takes."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows) > 0
+    if path.suffix == ".csv":
+        return next(iter(csv_rows(path)), None) is not None
+    with path.open("rb") as f:
+        return any(raw.strip() for raw in f)
+
+
 def read_rows(path: Path) -> Iterator[Row]:
     """Every row of a .jsonl, .csv or .parquet file."""
     if path.suffix == ".csv":

@@ -222,3 +222,126 @@ def test_local_and_dask_engines_write_the_same_rows(
     assert sorted(from_dask, key=key) == sorted(from_local, key=key)
     dask_rejects = (tmp_path / "dask" / "rejects.jsonl").read_text()
     assert dask_rejects == (tmp_path / "local.rejects").read_text()
+
+
+def test_source_date_and_url_reach_every_row_in_both_engines(
+    cluster: str, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    """Optional `source`, `date` and `url` on a record are carried into each of its rows;
+    a bad one rejects the record, with its kind."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    records = [
+        {
+            "id": "a",
+            "text": TEXTS[0],
+            "source": "Wire ",
+            "date": "2025-03-04",
+            "url": "https://x.test/a",
+        },
+        {"id": "b", "text": TEXTS[1], "source": "Daily", "date": "2025-03-09T23:30:00+02:00"},
+        {"id": "c", "text": TEXTS[2]},
+        {"id": "d", "text": TEXTS[2], "date": "04/03/2025"},
+        {"id": "e", "text": TEXTS[2], "url": "javascript:alert(1)"},
+        {"id": "f", "text": TEXTS[2], "source": 5},
+        {"id": "g", "text": TEXTS[2], "date": "2025-02-30"},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run([str(source)], out, tiny_model_dir, scheduler=cluster, progress=False)
+    assert summary["documents"] == 3 and summary["rejects"] == 4
+
+    dataset = ds.dataset(out / "sentences", format="parquet")
+    assert dataset.schema.field("date").type == pa.date32()
+    table = pq.read_table(out / "sentences")
+    assert table.num_rows == dataset.to_table().num_rows
+    expected = {
+        "a": ("Wire", dt.date(2025, 3, 4), "https://x.test/a"),
+        "b": ("Daily", dt.date(2025, 3, 9), None),
+        "c": (None, None, None),
+    }
+    for row in table.to_pylist():
+        assert (row["source"], row["date"], row["url"]) == expected[row["document_id"]]
+    assert {r["document_id"] for r in table.to_pylist()} == set(expected)
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["kind"]) for r in rejects] == [
+        ("d", "invalid"),
+        ("e", "invalid"),
+        ("f", "invalid"),
+        ("g", "invalid"),
+    ]
+
+    local = tmp_path / "local.jsonl"
+    run_local(
+        source, local, tmp_path / "local.rejects", load_models(tiny_model_dir), progress=False
+    )
+    from_local = [json.loads(line) for line in local.read_text().splitlines()]
+    iso = {k: (s, d.isoformat() if d else None, u) for k, (s, d, u) in expected.items()}
+    for row in from_local:
+        assert (row["source"], row["date"], row["url"]) == iso[row["document_id"]]
+    assert (tmp_path / "local.rejects").read_text() == (out / "rejects.jsonl").read_text()
+
+
+def test_parquet_dates_and_timestamps_are_taken_as_dates(
+    cluster: str, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["a", "b"],
+                "text": [TEXTS[0], TEXTS[2]],
+                "source": ["Wire", None],
+                "date": pa.array([dt.date(2025, 1, 6), None], pa.date32()),
+            }
+        ),
+        source,
+    )
+    stamped = tmp_path / "stamped.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "text": [TEXTS[2]],
+                "date": pa.array([dt.datetime(2025, 1, 7, 12, 30)], pa.timestamp("ms")),
+            }
+        ),
+        stamped,
+    )
+    out = tmp_path / "out"
+    summary = run(
+        [str(source), str(stamped)], out, tiny_model_dir, scheduler=cluster, progress=False
+    )
+    assert summary["rejects"] == 0
+    rows = pq.read_table(out / "sentences").to_pylist()
+    dates = {(r["document_id"], r["date"]) for r in rows}
+    assert dates == {("a", dt.date(2025, 1, 6)), ("b", None), ("1", dt.date(2025, 1, 7))}
+
+
+def test_rejects_carry_their_kind(cluster: str, bilingual_model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "{broken\n"
+        + json.dumps({"id": "x"})
+        + "\n"
+        + json.dumps(
+            {"id": "de", "text": "Das Ministerium wies alle Vorwürfe über den Angriff zurück."}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    run([str(source)], out, bilingual_model_dir, scheduler=cluster, progress=False)
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["kind"], r.get("language")) for r in rejects] == [
+        (1, "unreadable", None),
+        (2, "invalid", None),
+        (3, "unsupported-language", "de"),
+    ]

@@ -191,3 +191,164 @@ def test_batch_rejects_documents_in_unsupported_languages(
     [reject] = rows(Path(f"{out}.rejects"))
     assert reject["id"] == "de" and reject["line"] == 3 and "German" in reject["reason"]
     assert f"{source}:3: the text looks like German" in err
+
+
+def bad_inputs(folder: Path) -> dict[str, Path]:
+    """One input file of each kind a batch run refuses."""
+    folder.mkdir()
+    empty, blank, header = folder / "empty.jsonl", folder / "blank.jsonl", folder / "header.csv"
+    empty.write_bytes(b"")
+    blank.write_text("\n  \n", encoding="utf-8")
+    header.write_text("id,text\n", encoding="utf-8")
+    text, broken = folder / "notes.txt", folder / "broken.parquet"
+    text.write_text(TEXT, encoding="utf-8")
+    broken.write_bytes(b"PAR1 not really PAR1")
+    (folder / "sub").mkdir()
+    return {
+        "missing": folder / "missing.jsonl",
+        "empty": empty,
+        "blank": blank,
+        "header-only": header,
+        "other-type": text,
+        "not-parquet": broken,
+        "folder": folder / "sub",
+    }
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_batch_refuses_missing_empty_and_unreadable_inputs_one_line_each(
+    engine: str, tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One rule for every input file a run cannot read: a line each, exit 2, nothing run."""
+    inputs = bad_inputs(tmp_path / "in")
+    out = tmp_path / ("out.jsonl" if engine == "local" else "out")
+    base = ["--model-dir", str(tiny_model_dir), "batch", "--quiet", "--engine", engine]
+    for kind, path in inputs.items():
+        code, _, err = run([*base, str(path), "--out", str(out)], capsys)
+        assert code == 2, kind
+        assert err.startswith(f"framing: {path}: ") and len(err.splitlines()) == 1, (kind, err)
+        assert not out.exists(), kind
+    if engine == "dask":  # every bad file of the command is named, then nothing runs
+        paths = [str(p) for p in inputs.values()]
+        code, _, err = run(
+            [*base, *paths, str(tmp_path / "in" / "*.nothing"), "--out", str(out)], capsys
+        )
+        assert code == 2
+        assert len(err.splitlines()) == len(inputs) + 1
+        assert all(line.startswith("framing: ") for line in err.splitlines())
+        assert "Traceback" not in err and not out.exists()
+
+
+def test_batch_out_and_rejects_mistakes_are_one_line(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": TEXT}) + "\n", encoding="utf-8")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x", encoding="utf-8")
+    base = ["--model-dir", str(tiny_model_dir), "batch", str(source), "--quiet"]
+    for extra in (
+        ["--out", str(a_file), "--engine", "dask"],
+        ["--out", str(tmp_path / "nowhere" / "out")],
+        ["--out", str(tmp_path / "o.jsonl"), "--rejects", str(tmp_path / "nowhere" / "r")],
+        ["--out", str(tmp_path / "o.jsonl"), "--rejects", str(tmp_path)],
+        ["--out", str(tmp_path / "o"), "--rejects", str(tmp_path / "r")],
+    ):
+        code, _, err = run([*base, *extra], capsys)
+        assert code == 2, extra
+        assert err.startswith("framing: ") and len(err.splitlines()) == 1, (extra, err)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["batch", "in.jsonl", "--out", "o", "--workers", "0"],
+        ["batch", "in.jsonl", "--out", "o", "--partition-size", "-5"],
+        ["serve", "--port", "99999"],
+        ["serve", "--workers", "zero"],
+    ],
+)
+def test_bad_numbers_are_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("framing ") and "Traceback" not in err
+
+
+def test_bad_settings_are_one_line_naming_the_variable(
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.settings import get_settings
+
+    monkeypatch.setenv("FRAMING_PORT", "eighty")
+    monkeypatch.setenv("FRAMING_WORKERS", "0")
+    get_settings.cache_clear()
+    try:
+        code, _, err = run(["models"], capsys)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert code == 2
+    lines = err.splitlines()
+    assert sorted(line.split(":")[1].strip() for line in lines) == [
+        "FRAMING_PORT",
+        "FRAMING_WORKERS",
+    ]
+
+
+def test_serve_refuses_a_missing_model_folder_before_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import app.api.server
+
+    def never(*args: object) -> None:
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(app.api.server, "serve", never)
+    code, _, err = run(["--model-dir", str(tmp_path / "none"), "serve", "--port", "1"], capsys)
+    assert code == 2
+    assert err.startswith("framing: ") and len(err.splitlines()) == 1
+
+
+def test_an_unreachable_scheduler_is_one_line(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dask = pytest.importorskip("dask")
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": TEXT}) + "\n", encoding="utf-8")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code, _, err = run(
+            [
+                "--model-dir",
+                str(tiny_model_dir),
+                "batch",
+                str(source),
+                "--out",
+                str(tmp_path / "out"),
+                "--scheduler",
+                "tcp://127.0.0.1:9",
+                "--quiet",
+            ],
+            capsys,
+        )
+    assert code == 2
+    assert err.startswith("framing: the Dask scheduler tcp://127.0.0.1:9: ")
+    assert len(err.splitlines()) == 1
+
+
+def test_train_refuses_an_output_it_cannot_write_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from training.train import main as train_main
+
+    a_file = tmp_path / "file"
+    a_file.write_text("x", encoding="utf-8")
+    for flags in (["--out", str(a_file / "models")], ["--reports", str(a_file)], ["--jobs", "0"]):
+        with pytest.raises(SystemExit) as exited:
+            train_main(["--language", "en", *flags])
+        assert exited.value.code == 2, flags
+        assert "error:" in capsys.readouterr().err

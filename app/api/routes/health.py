@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.api.deps import StateDep
 from app.api.schemas import Status
@@ -31,5 +31,5 @@ async def readyz(state: StateDep) -> Any:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(state: StateDep) -> Response:
-    """Prometheus metrics of this process."""
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics of the whole service (every worker under `framing serve`)."""
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -2,83 +2,122 @@
 // The analyst's page: paste or open text, analyse it with /classify, browse the result.
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { labels: [], result: null, text: "", selected: null };
+  const NARROW = window.matchMedia("(max-width: 800px)");
+  const state = {
+    labels: [],
+    descriptions: {},
+    thresholds: {}, // label -> language -> threshold, from GET /labels
+    languageNames: {},
+    result: null,
+    text: "", // the text the result is for
+    language: "", // the language asked for with it ("" = detect)
+    codePoints: [],
+    selected: null, // index of the sentence whose details are shown
+    quiet: false, // focus is being moved without choosing the sentence
+    active: null, // index of the sentence that holds the document's one Tab stop
+    sourceName: "text", // the opened file's name, for export file names
+    resultSource: "text",
+    analysedAt: null,
+    failed: null, // the message of the last analysis, when it failed
+  };
 
   const labelIndex = (name) => state.labels.indexOf(name);
+  const colour = (name) => Math.max(0, labelIndex(name)) % 6;
   const slice = (start, end) => state.codePoints.slice(start, end).join("");
   const shortName = (name) => name.split("_").map((w) => w[0].toUpperCase()).join("");
+  const spoken = (name) => name.replaceAll("_", " ");
+  const el = (tag, props = {}, ...children) => {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  };
 
   function swatch(name) {
-    const span = document.createElement("span");
-    span.className = `swatch label-${labelIndex(name) % 6}`;
-    span.textContent = shortName(name);
-    span.title = name;
-    return span;
+    return el("span", { className: `swatch label-${colour(name)}`, textContent: shortName(name), title: name });
   }
 
   async function loadLabels() {
+    $("model-info").textContent = "Loading model…";
     try {
       const response = await fetch("/labels");
       if (!response.ok) throw new Error(`the service answered ${response.status}`);
       const body = await response.json();
       state.labels = body.labels.map((l) => l.name);
       state.descriptions = Object.fromEntries(body.labels.map((l) => [l.name, l.description]));
+      state.thresholds = Object.fromEntries(body.labels.map((l) => [l.name, l.thresholds || {}]));
       const names = new Intl.DisplayNames(["en"], { type: "language" });
       state.languageNames = Object.fromEntries(body.languages.map((c) => [c, names.of(c) || c]));
       $("model-info").textContent = "Languages: " + body.models
         .map((m) => `${state.languageNames[m.language]} (model ${m.version})`).join(", ");
-      const language = $("language");
       for (const code of body.languages) {
-        const option = document.createElement("option");
-        option.value = code;
-        option.textContent = state.languageNames[code];
-        language.append(option);
+        $("language").append(el("option", { value: code, textContent: state.languageNames[code] }));
       }
-      const filter = $("filter");
       for (const name of state.labels) {
-        const option = document.createElement("option");
-        option.value = name;
-        option.textContent = `only ${name}`;
-        filter.append(option);
+        $("filter").append(el("option", { value: name, textContent: `only ${name}` }));
       }
-      const none = document.createElement("option");
-      none.value = "__none__";
-      none.textContent = "only unlabelled";
-      filter.append(none);
+      $("filter").append(el("option", { value: "__none__", textContent: "only unlabelled" }));
     } catch (err) {
       $("model-info").textContent = `Model not available: ${err.message}`;
     }
   }
 
+  // ---------------------------------------------------------------- analysing
+
+  function problemMessage(body, status) {
+    if (body && typeof body === "object") {
+      const first = Array.isArray(body.errors) && body.errors[0]?.message;
+      return body.detail || first || body.title || `error ${status}`;
+    }
+    return `error ${status}`;
+  }
+
   async function analyse() {
     const text = $("text").value;
     if (!text.trim()) {
-      setStatus("Paste or open some text first.", true);
+      setStatus("Paste or open some text first.", { error: true, problem: "empty" });
       return;
     }
+    const language = $("language").value;
     $("analyse").disabled = true;
     setStatus("Analysing…");
     try {
       const response = await fetch("/classify", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ text, explain: true, language: $("language").value || undefined }),
+        body: JSON.stringify({ text, explain: true, language: language || undefined }),
       });
-      const body = await response.json();
-      if (!response.ok) throw new Error(body.detail || `error ${response.status}`);
+      let body = null;
+      try {
+        body = await response.json();
+      } catch {
+        body = null;
+      }
+      if (!response.ok) {
+        const error = new Error(problemMessage(body, response.status));
+        error.problem = body?.type?.split(/[/:]/).pop() || String(response.status);
+        throw error;
+      }
       state.text = text;
+      state.language = language;
       state.codePoints = Array.from(text); // offsets count code points, not UTF-16 units
       state.result = body;
+      state.failed = null;
+      state.analysedAt = new Date();
+      state.resultSource = state.sourceName;
       render();
+      $("results").dataset.language = body.language.code;
+      $("results").dataset.languageSource = body.language.source;
       setStatus(`${languageSummary(body)} ${body.summary.sentences} sentences, ${body.summary.labelled} labelled.`);
     } catch (err) {
-      setStatus(`Could not analyse: ${err.message}`, true);
+      state.failed = err.message;
+      setStatus(`Could not analyse: ${err.message}`, { error: true, problem: err.problem || "network" });
     } finally {
       $("analyse").disabled = false;
+      markStale();
     }
   }
 
-  const languageName = (code) => state.languageNames?.[code] || code;
+  const languageName = (code) => state.languageNames[code] || code;
 
   function languageSummary(body) {
     const how = { request: "as asked", detected: "detected", script: "by script", default: "default" };
@@ -87,11 +126,36 @@
     return `${languageName(body.language.code)}, ${how[body.language.source] || body.language.source}${mixed}:`;
   }
 
-  function setStatus(message, isError = false) {
+  function setStatus(message, { error = false, problem = null, encoding = null } = {}) {
     const status = $("status");
     status.textContent = message;
-    status.classList.toggle("error", isError);
+    status.classList.toggle("error", error);
+    for (const [key, value] of Object.entries({ problem, encoding })) {
+      if (value) status.dataset[key] = value;
+      else delete status.dataset[key];
+    }
   }
+
+  // A result is stale once the text or the language asked for differs from what it was
+  // made for, or the last analysis failed: it is marked, and the mark says why.
+  function markStale() {
+    if (!state.result) return;
+    const edited = $("text").value !== state.text || $("language").value !== state.language;
+    const reason = state.failed ? "failed" : edited ? "edited" : "";
+    const results = $("results");
+    const note = $("stale");
+    results.classList.toggle("stale", Boolean(reason));
+    if (reason) results.dataset.stale = reason;
+    else delete results.dataset.stale;
+    note.hidden = !reason;
+    note.textContent = reason === "failed"
+      ? "The last analysis failed: this result is for the text as it was before. Press Analyse to try again."
+      : "The text or language has changed since this result. Press Analyse to update it.";
+    if (reason) $("document").setAttribute("aria-description", "out of date: the text has changed");
+    else $("document").removeAttribute("aria-description");
+  }
+
+  // ---------------------------------------------------------------- the document
 
   function render() {
     const { result } = state;
@@ -99,140 +163,224 @@
     const legend = $("legend");
     legend.replaceChildren();
     for (const name of state.labels) {
-      const li = document.createElement("li");
+      const count = el("strong", { className: "count", textContent: String(result.summary.counts[name] ?? 0) });
+      const li = el("li", {}, swatch(name), ` ${name}: `, count);
       li.dataset.label = name;
-      li.append(swatch(name), ` ${name}: `);
-      const count = document.createElement("strong");
-      count.className = "count";
-      count.textContent = String(result.summary.counts[name] ?? 0);
-      li.append(count);
-      if (state.descriptions?.[name]) li.title = state.descriptions[name];
+      if (state.descriptions[name]) li.title = state.descriptions[name];
       legend.append(li);
     }
     const doc = $("document");
     doc.replaceChildren();
     let pos = 0;
+    const total = result.sentences.length;
     for (const s of result.sentences) {
       if (s.start > pos) doc.append(document.createTextNode(slice(pos, s.start)));
-      const span = document.createElement("span");
-      span.className = "sentence";
-      span.tabIndex = 0;
+      const span = el("span", { className: "sentence", id: `sentence-${s.index}`, tabIndex: -1 }, s.text);
       span.dataset.index = String(s.index);
       span.dataset.labels = s.labels.join(" ");
-      span.setAttribute("role", "button");
-      const spoken = s.labels.length ? `labels: ${s.labels.join(", ")}` : "no label";
-      span.setAttribute("aria-label", `Sentence ${s.index + 1}, ${spoken}`);
-      span.textContent = s.text;
+      span.setAttribute("role", "option");
+      span.setAttribute("aria-selected", "false");
+      const said = s.labels.length ? `labels: ${s.labels.map(spoken).join(", ")}` : "no label";
+      span.setAttribute("aria-label", `${s.text} (sentence ${s.index + 1} of ${total}, ${said})`);
       if (s.labels.length) {
         span.classList.add("labelled");
-        const tags = document.createElement("span");
-        tags.className = "tags";
+        const tags = el("span", { className: "tags" });
         tags.setAttribute("aria-hidden", "true");
         for (const name of s.labels) {
-          span.classList.add(`has-${labelIndex(name) % 6}`);
+          span.classList.add(`has-${colour(name)}`);
           tags.append(swatch(name));
         }
         span.append(tags);
       }
-      span.addEventListener("click", () => select(s.index));
-      span.addEventListener("focus", () => select(s.index));
-      span.addEventListener("keydown", (event) => onKey(event, s.index));
       doc.append(span);
       pos = s.end;
     }
-    if (pos < state.codePoints.length) {
-      doc.append(document.createTextNode(slice(pos, state.codePoints.length)));
-    }
+    if (pos < state.codePoints.length) doc.append(document.createTextNode(slice(pos, state.codePoints.length)));
     $("results").hidden = false;
+    state.selected = null;
+    state.active = null;
     applyFilter();
-    $("detail").replaceChildren(Object.assign(document.createElement("p"), {
-      className: "muted", textContent: "No sentence selected.",
-    }));
+    showNothing();
   }
 
-  function onKey(event, index) {
-    const spans = [...document.querySelectorAll(".sentence:not(.dimmed)")];
-    const here = spans.findIndex((el) => Number(el.dataset.index) === index);
-    if (event.key === "ArrowDown" || event.key === "ArrowRight") {
-      spans[Math.min(here + 1, spans.length - 1)]?.focus();
-      event.preventDefault();
-    } else if (event.key === "ArrowUp" || event.key === "ArrowLeft") {
-      spans[Math.max(here - 1, 0)]?.focus();
-      event.preventDefault();
-    } else if (event.key === "Enter" || event.key === " ") {
-      select(index);
-      event.preventDefault();
+  const spans = () => [...document.querySelectorAll("#document .sentence")];
+  const visible = () => spans().filter((node) => !node.classList.contains("dimmed"));
+  const spanOf = (index) => $(`sentence-${index}`);
+
+  // The roving Tab stop: only one sentence is in the Tab order.
+  function setActive(index) {
+    state.active = index;
+    for (const node of spans()) node.tabIndex = Number(node.dataset.index) === index ? 0 : -1;
+  }
+
+  function moveTo(node) {
+    if (!node) return;
+    node.focus(); // focusin selects it
+  }
+
+  function onDocumentKey(event) {
+    const target = event.target.closest?.(".sentence");
+    if (!target || event.altKey || event.ctrlKey || event.metaKey) return;
+    const shown = visible();
+    const here = shown.indexOf(target);
+    let next = null;
+    switch (event.key) {
+      case "ArrowDown":
+      case "ArrowRight":
+        next = shown[Math.min(here + 1, shown.length - 1)];
+        break;
+      case "ArrowUp":
+      case "ArrowLeft":
+        next = shown[Math.max(here - 1, 0)];
+        break;
+      case "Home":
+        next = shown[0];
+        break;
+      case "End":
+        next = shown[shown.length - 1];
+        break;
+      case "Enter":
+      case " ":
+        select(Number(target.dataset.index));
+        break;
+      default:
+        return;
     }
+    event.preventDefault();
+    moveTo(next);
   }
 
   function select(index) {
     state.selected = index;
-    for (const el of document.querySelectorAll(".sentence")) {
-      el.classList.toggle("selected", Number(el.dataset.index) === index);
+    setActive(index);
+    for (const node of spans()) {
+      const on = Number(node.dataset.index) === index;
+      node.classList.toggle("selected", on);
+      node.setAttribute("aria-selected", String(on));
     }
-    const s = state.result.sentences[index];
+    showDetail(state.result.sentences[index]);
+    updateFlaggedButtons();
+  }
+
+  // ---------------------------------------------------------------- the detail panel
+
+  function showNothing() {
+    $("detail-title").textContent = "No sentence selected";
+    $("detail-body").replaceChildren(el("p", { className: "muted", textContent: "Choose a sentence to see its scores and evidence." }));
     const detail = $("detail");
-    detail.replaceChildren();
-    const title = document.createElement("h3");
-    title.textContent = `Sentence ${index + 1} · ${languageName(s.language)}`;
-    detail.append(title, quoteWithEvidence(s));
-
-    const table = document.createElement("table");
-    table.className = "scores";
-    const head = table.createTHead().insertRow();
-    for (const h of ["label", "score", ""]) head.append(Object.assign(document.createElement("th"), { textContent: h }));
-    for (const name of state.labels) {
-      const row = table.insertRow();
-      row.dataset.label = name;
-      const on = s.labels.includes(name);
-      row.insertCell().append(swatch(name), ` ${name}${on ? " ✓" : ""}`);
-      row.insertCell().textContent = s.scores[name].toFixed(2);
-      const meter = document.createElement("meter");
-      meter.min = 0; meter.max = 1; meter.value = s.scores[name];
-      meter.setAttribute("aria-label", `${name} score`);
-      row.insertCell().append(meter);
+    detail.classList.remove("open");
+    $("layout").classList.remove("has-detail");
+    detail.dataset.index = "";
+    detail.style.marginTop = "";
+    for (const node of spans()) {
+      node.classList.remove("selected");
+      node.setAttribute("aria-selected", "false");
     }
-    detail.append(table);
+    updateFlaggedButtons();
+  }
 
-    const evidence = s.evidence || {};
+  // Closing keeps the sentence as the document's Tab stop, and focus on it, unselected.
+  function closeDetail() {
+    const index = state.selected;
+    state.selected = null;
+    showNothing();
+    if (index === null) return;
+    state.quiet = true; // focusing it must not open the details again
+    try {
+      spanOf(index)?.focus({ preventScroll: true });
+    } finally {
+      state.quiet = false;
+    }
+  }
+
+  function showDetail(s) {
+    const detail = $("detail");
+    detail.dataset.index = String(s.index);
+    detail.dataset.language = s.language;
+    $("detail-title").textContent = `Sentence ${s.index + 1} of ${state.result.sentences.length} · ${languageName(s.language)}`;
+    const body = $("detail-body");
+    body.replaceChildren(quoteWithEvidence(s), scoreTable(s));
     if (!s.labels.length) {
-      detail.append(Object.assign(document.createElement("p"), { className: "muted", textContent: "No label: no evidence to show." }));
+      body.append(el("p", { className: "muted", textContent: "No label: no evidence to show." }));
     }
+    const evidence = s.evidence || {};
     for (const name of s.labels) {
-      const h = document.createElement("h4");
-      h.append("Why ", swatch(name), ` ${name}`);
-      const list = document.createElement("ol");
-      list.className = "evidence";
+      const list = el("ol", { className: "evidence" });
       list.dataset.label = name;
       for (const e of evidence[name] || []) {
-        const li = document.createElement("li");
-        li.textContent = `“${e.text}” +${e.weight.toFixed(2)}`;
-        list.append(li);
+        const mark = el("mark", { className: `ev ev-${colour(name)}`, textContent: e.text });
+        list.append(el("li", {}, mark, ` +${e.weight.toFixed(2)}`));
       }
-      detail.append(h, list);
+      body.append(el("h4", {}, "Why ", swatch(name), ` ${name}`), list);
+    }
+    detail.classList.add("open");
+    $("layout").classList.add("has-detail");
+    placeDetail();
+  }
+
+  // Wide screens: the panel stands beside the chosen sentence. Narrow ones: a bottom
+  // sheet, with the sentence scrolled into view above it.
+  function placeDetail() {
+    const detail = $("detail");
+    const span = state.selected === null ? null : spanOf(state.selected);
+    if (!span) return;
+    if (NARROW.matches) {
+      detail.style.marginTop = "";
+      const sheetTop = detail.getBoundingClientRect().top;
+      const box = span.getBoundingClientRect();
+      if (box.bottom > sheetTop - 8 || box.top < 0) {
+        window.scrollBy({ top: box.top - Math.max(16, (sheetTop - box.height) / 3), behavior: "instant" });
+      }
+      return;
+    }
+    const doc = $("document");
+    const top = span.getBoundingClientRect().top - doc.getBoundingClientRect().top;
+    detail.style.marginTop = `${Math.max(0, Math.round(top - 8))}px`;
+    const box = detail.getBoundingClientRect();
+    if (box.bottom > window.innerHeight && box.height < window.innerHeight) {
+      window.scrollBy({ top: box.bottom - window.innerHeight + 16, behavior: "instant" });
     }
   }
 
   function quoteWithEvidence(s) {
-    const quote = document.createElement("blockquote");
+    // For each code point of the sentence, the labels whose evidence covers it.
     const marks = new Map();
     for (const name of s.labels) {
       for (const e of (s.evidence || {})[name] || []) {
-        for (let i = e.start; i < e.end; i++) marks.set(i, true);
+        for (let i = e.start; i < e.end; i++) {
+          if (!marks.has(i)) marks.set(i, new Set());
+          marks.get(i).add(name);
+        }
       }
     }
+    const quote = el("blockquote");
     let buffer = "";
-    let marked = false;
+    let current = "";
     const flush = () => {
       if (!buffer) return;
-      if (marked) quote.append(Object.assign(document.createElement("mark"), { textContent: buffer }));
-      else quote.append(document.createTextNode(buffer));
+      if (!current) {
+        quote.append(document.createTextNode(buffer));
+      } else {
+        // One mark per label, nested, each in its label's colour.
+        const names = current.split(" ");
+        let node = document.createTextNode(buffer);
+        for (const name of [...names].reverse()) {
+          const mark = el("mark", { className: `ev ev-${colour(name)}`, title: `evidence for ${name}` });
+          mark.dataset.label = name;
+          mark.append(node);
+          node = mark;
+        }
+        quote.append(node);
+      }
       buffer = "";
     };
     let pos = s.start;
     for (const ch of state.codePoints.slice(s.start, s.end)) {
-      const m = marks.has(pos);
-      if (m !== marked) { flush(); marked = m; }
+      const here = marks.has(pos) ? state.labels.filter((n) => marks.get(pos).has(n)).join(" ") : "";
+      if (here !== current) {
+        flush();
+        current = here;
+      }
       buffer += ch;
       pos += 1;
     }
@@ -240,23 +388,194 @@
     return quote;
   }
 
+  function scoreTable(s) {
+    const table = el("table", { className: "scores" });
+    const head = table.createTHead().insertRow();
+    for (const h of ["label", "score", "against its threshold"]) head.append(el("th", { textContent: h }));
+    for (const name of state.labels) {
+      const row = table.insertRow();
+      row.dataset.label = name;
+      const on = s.labels.includes(name);
+      const score = s.scores[name];
+      const threshold = state.thresholds[name]?.[s.language];
+      row.insertCell().append(swatch(name), ` ${name}${on ? " ✓" : ""}`);
+      row.insertCell().textContent = score.toFixed(2);
+      const bar = el("div", { className: `bar${on ? ` on label-${colour(name)}` : ""}` });
+      bar.setAttribute("role", "meter");
+      bar.setAttribute("aria-label", `${name} score`);
+      bar.setAttribute("aria-valuemin", "0");
+      bar.setAttribute("aria-valuemax", "1");
+      bar.setAttribute("aria-valuenow", String(score));
+      const fill = el("div", { className: "fill" });
+      fill.style.width = `${(100 * score).toFixed(1)}%`;
+      bar.append(fill);
+      let said = score.toFixed(2);
+      if (threshold !== undefined) {
+        const tick = el("div", { className: "threshold", title: `threshold ${threshold.toFixed(2)}` });
+        tick.style.left = `${(100 * threshold).toFixed(1)}%`;
+        bar.append(tick);
+        bar.dataset.threshold = String(threshold);
+        said += score >= threshold ? `, at or above the threshold ${threshold.toFixed(2)}` : `, below the threshold ${threshold.toFixed(2)}`;
+      }
+      bar.setAttribute("aria-valuetext", said);
+      const cell = row.insertCell();
+      cell.append(bar);
+      if (threshold !== undefined) {
+        cell.append(el("span", { className: "threshold-text", textContent: `threshold ${threshold.toFixed(2)}` }));
+      }
+    }
+    return table;
+  }
+
+  // ---------------------------------------------------------------- filter, flagged
+
   function applyFilter() {
     const value = $("filter").value;
-    for (const el of document.querySelectorAll(".sentence")) {
-      const labels = el.dataset.labels ? el.dataset.labels.split(" ") : [];
+    for (const node of spans()) {
+      const labels = node.dataset.labels ? node.dataset.labels.split(" ") : [];
       const show = !value || (value === "__none__" ? labels.length === 0 : labels.includes(value));
-      el.classList.toggle("dimmed", !show);
-      el.tabIndex = show ? 0 : -1;
+      node.classList.toggle("dimmed", !show);
+      node.setAttribute("aria-disabled", String(!show));
     }
+    const shown = visible();
+    const keep = shown.find((node) => Number(node.dataset.index) === state.active);
+    const first = keep || shown[0];
+    setActive(first ? Number(first.dataset.index) : null);
+    updateFlaggedButtons();
   }
+
+  function flagged() {
+    return visible().filter((node) => node.dataset.labels);
+  }
+
+  // The next (1) or previous (-1) flagged sentence among those shown, from the chosen
+  // one; with none chosen, "next" is the first.
+  function flaggedStep(direction) {
+    const list = flagged();
+    const from = state.selected;
+    let target;
+    if (from === null) target = direction > 0 ? list[0] : null;
+    else if (direction > 0) target = list.find((node) => Number(node.dataset.index) > from);
+    else target = [...list].reverse().find((node) => Number(node.dataset.index) < from);
+    return target || null;
+  }
+
+  function goFlagged(direction) {
+    const target = flaggedStep(direction);
+    if (target) moveTo(target);
+  }
+
+  function updateFlaggedButtons() {
+    $("prev-flagged").disabled = !state.result || !flaggedStep(-1);
+    $("next-flagged").disabled = !state.result || !flaggedStep(1);
+  }
+
+  // ---------------------------------------------------------------- files
+
+  // The encoding of a .txt file, told from its bytes: a byte order mark (UTF-8, UTF-16);
+  // UTF-16 without one (zero bytes in every other place); valid UTF-8; else Cyrillic in a
+  // single-byte encoding, when the bytes above 127 are letters that stand in words: in
+  // Windows-1251 lower-case letters are E0-FF, in KOI8-R C0-DF, and running text is
+  // mostly lower case. Anything else is refused rather than guessed.
+  function detectEncoding(bytes) {
+    const n = bytes.length;
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return "utf-8";
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return "utf-16le";
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
+    const sample = bytes.subarray(0, 65536);
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i < sample.length; i++) if (sample[i] === 0) (i % 2 ? odd++ : even++);
+    const half = sample.length / 2;
+    if (half >= 2 && odd > 0.3 * half && even < 0.05 * half) return "utf-16le";
+    if (half >= 2 && even > 0.3 * half && odd < 0.05 * half) return "utf-16be";
+    if (even + odd > 0) return null; // zero bytes: not text
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      return "utf-8";
+    } catch {
+      // not UTF-8: perhaps a single-byte Cyrillic encoding
+    }
+    let high = 0;
+    let letters = 0;
+    let inWords = 0;
+    let upperHalf = 0; // E0-FF
+    let lowerHalf = 0; // C0-DF
+    for (let i = 0; i < n; i++) {
+      const b = bytes[i];
+      if (b < 0x80) continue;
+      high++;
+      if (b >= 0xc0 || b === 0xa8 || b === 0xb8 || b === 0xa3 || b === 0xb3) letters++;
+      if (b >= 0xe0) upperHalf++;
+      else if (b >= 0xc0) lowerHalf++;
+      if ((i > 0 && bytes[i - 1] >= 0x80) || (i + 1 < n && bytes[i + 1] >= 0x80)) inWords++;
+    }
+    if (high === 0 || letters < 0.95 * high || inWords < 0.7 * high) return null;
+    return upperHalf >= lowerHalf ? "windows-1251" : "koi8-r";
+  }
+
+  const ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-16le": "UTF-16",
+    "utf-16be": "UTF-16 (big-endian)",
+    "windows-1251": "Windows-1251",
+    "koi8-r": "KOI8-R",
+  };
+  const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+  async function openFile(file) {
+    const refuse = (why, problem) =>
+      setStatus(`Could not open ${file.name}: ${why}`, { error: true, problem });
+    if (file.size > MAX_FILE_BYTES) {
+      refuse("it is over 10 MB; the service takes much less text at a time.", "too-large");
+      return;
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (!bytes.length) {
+      refuse("the file is empty.", "empty");
+      return;
+    }
+    const encoding = detectEncoding(bytes);
+    if (!encoding) {
+      refuse("it is not UTF-8, UTF-16, Windows-1251 or KOI8-R text. Save it as UTF-8 (UTF-8 is what most editors offer) and open it again.", "encoding");
+      return;
+    }
+    let text;
+    try {
+      text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+    } catch {
+      refuse(`it is not valid ${ENCODING_NAMES[encoding]} text.`, "encoding");
+      return;
+    }
+    if (!text.trim()) {
+      refuse("the file holds no text.", "empty");
+      return;
+    }
+    $("text").value = text;
+    state.sourceName = file.name.replace(/\.[^.]*$/, "") || "text";
+    markStale();
+    setStatus(`Opened ${file.name} (${ENCODING_NAMES[encoding]}).`, { encoding });
+  }
+
+  // ---------------------------------------------------------------- exports
 
   function download(name, type, content) {
     const url = URL.createObjectURL(new Blob([content], { type }));
-    const a = Object.assign(document.createElement("a"), { href: url, download: name });
+    const a = el("a", { href: url, download: name });
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  // "<source>-framing-<YYYYMMDD-HHMMSS>.<ext>": the opened file's name (or "text") and
+  // the local time of the analysis.
+  function exportName(ext) {
+    const t = state.analysedAt || new Date();
+    const two = (v) => String(v).padStart(2, "0");
+    const stamp = `${t.getFullYear()}${two(t.getMonth() + 1)}${two(t.getDate())}-${two(t.getHours())}${two(t.getMinutes())}${two(t.getSeconds())}`;
+    const source = state.resultSource.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "_").replace(/^[._]+/, "").slice(0, 80) || "text";
+    return `${source}-framing-${stamp}.${ext}`;
   }
 
   const csvCell = (v) => {
@@ -272,22 +591,61 @@
     return [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
   }
 
+  // ---------------------------------------------------------------- wiring
+
+  const typing = (target) => target.closest?.("textarea, input, select, [contenteditable]");
+
   document.addEventListener("DOMContentLoaded", () => {
+    $("app").hidden = false;
     loadLabels();
     $("analyse").addEventListener("click", analyse);
     $("text").addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) analyse();
     });
+    $("text").addEventListener("input", () => {
+      if (!$("text").value) state.sourceName = "text";
+      markStale();
+    });
+    $("language").addEventListener("change", markStale);
     $("file").addEventListener("change", async (event) => {
       const file = event.target.files[0];
-      if (!file) return;
-      $("text").value = await file.text();
-      setStatus(`Opened ${file.name}.`);
+      if (file) await openFile(file);
+      event.target.value = "";
     });
     $("filter").addEventListener("change", applyFilter);
+    $("prev-flagged").addEventListener("click", () => goFlagged(-1));
+    $("next-flagged").addEventListener("click", () => goFlagged(1));
+    $("close-detail").addEventListener("click", closeDetail);
+    const doc = $("document");
+    doc.addEventListener("keydown", onDocumentKey);
+    doc.addEventListener("focusin", (event) => {
+      const target = event.target.closest(".sentence");
+      if (!target) return;
+      if (state.quiet) setActive(Number(target.dataset.index));
+      else select(Number(target.dataset.index));
+    });
+    doc.addEventListener("click", (event) => {
+      const target = event.target.closest(".sentence");
+      if (target && document.activeElement !== target) target.focus();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (!state.result || typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.key === "n" || event.key === "N") {
+        goFlagged(1);
+        event.preventDefault();
+      } else if (event.key === "p" || event.key === "P") {
+        goFlagged(-1);
+        event.preventDefault();
+      } else if (event.key === "Escape" && state.selected !== null) {
+        closeDetail();
+        event.preventDefault();
+      }
+    });
+    NARROW.addEventListener("change", placeDetail);
+    window.addEventListener("resize", placeDetail);
     $("export-json").addEventListener("click", () =>
-      download("framing.json", "application/json", JSON.stringify(state.result, null, 2)));
+      download(exportName("json"), "application/json", JSON.stringify(state.result, null, 2)));
     $("export-csv").addEventListener("click", () =>
-      download("framing.csv", "text/csv", exportCsv()));
+      download(exportName("csv"), "text/csv", exportCsv()));
   });
 })();
