@@ -90,14 +90,14 @@ def explain_sentences(
     index = {label: j for j, label in enumerate(model.labels)}
     batch = [texts[i] for i in wanted]
     found = model.hasher.occurrences(batch, spans=True)
-    parts, _ = model.contributions(found, len(batch))
+    parts = model.contributions(found, len(batch))
     order = np.argsort(found.rows, kind="stable")
     bounds = np.searchsorted(found.rows[order], np.arange(len(batch) + 1))
     for k, i in enumerate(wanted):
         text = texts[i]
         if len(text.lower()) != len(text):  # spans must be mapped back one by one
             mine = model.hasher.analyze(text)
-            mine_parts, _ = model.contributions(mine, 1)
+            mine_parts = model.contributions(mine, 1)
         else:
             pick = order[bounds[k] : bounds[k + 1]]
             mine = Occurrences(*(a[pick] for a in found))

@@ -104,7 +104,8 @@ class NgramHasher:
         """Every feature of every text. With `spans`, each occurrence's start and end in
         its text (a character n-gram spans its whole word, a word n-gram its words)."""
         space, word = _tables()
-        lowered = [t.lower() for t in texts]
+        # NUL separates the texts below: inside a text it reads as white space.
+        lowered = [t.lower().replace("\0", " ") for t in texts]
         joined = "\0" + "\0".join(lowered) + "\0"
         cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         n = len(cp)

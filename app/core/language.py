@@ -20,8 +20,10 @@ from typing import Literal
 
 import numpy as np
 
-# How much of a document language identification reads: enough to be sure, cheap on
-# long texts (about 0.25 ms for 1,000 characters).
+# How much of a document language identification reads: the first FIRST_SAMPLE_CHARS,
+# and up to SAMPLE_CHARS only when that is not enough to be sure (the identifier's cost
+# grows with the text: about 0.1 ms for 400 characters, 0.3 ms for 1,000).
+FIRST_SAMPLE_CHARS = 400
 SAMPLE_CHARS = 1_000
 # The identifier is trusted when it is this sure: a document in a served language is read
 # in it, and one in another language is refused (given enough letters) ...
@@ -184,9 +186,12 @@ class LanguageDetector:
             if requested not in self.served:
                 raise UnsupportedLanguage(requested, self.served, requested=True)
             return Detection(requested, "request")
-        sample = text[:SAMPLE_CHARS]
-        latin, cyrillic = script_counts(sample)
+        sample = text[:FIRST_SAMPLE_CHARS]
         language, confidence = self.identify(sample)
+        if confidence < CONFIDENT and len(text) > FIRST_SAMPLE_CHARS:
+            sample = text[:SAMPLE_CHARS]
+            language, confidence = self.identify(sample)
+        latin, cyrillic = script_counts(sample)
         if language not in self.served:
             letters = len(_LETTER.findall(sample))
             other_script = letters >= MIN_LETTERS and latin + cyrillic < letters / 2

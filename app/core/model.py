@@ -26,7 +26,7 @@ class FramingModel:
     manifest: Manifest
     hasher: NgramHasher
     idf: np.ndarray  # (n_features,) float32
-    weighted: np.ndarray  # (n_features, n_labels) float32: idf x weight, per column
+    weighted: np.ndarray  # (n_labels, n_features) float32: idf x weight, a row per label
     intercepts: np.ndarray  # (n_labels,)
     thresholds: np.ndarray = field(init=False)
 
@@ -46,21 +46,26 @@ class FramingModel:
     def language(self) -> str:
         return self.manifest.language
 
-    def contributions(self, found: Occurrences, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each occurrence's contribution to each label's log-odds (before the intercept),
-        and each sentence's norm."""
-        idf = self.idf[found.columns].astype(np.float64)
+    def norms(self, found: Occurrences, n_rows: int) -> np.ndarray:
+        """Each sentence's norm: the root of the sum of idf squared over its occurrences."""
+        idf = self.idf[found.columns]
         norm = np.sqrt(np.bincount(found.rows, weights=idf * idf, minlength=n_rows))
         norm[norm == 0] = 1.0
-        return self.weighted[found.columns] / norm[found.rows, None], norm
+        return norm
+
+    def contributions(self, found: Occurrences, n_rows: int) -> np.ndarray:
+        """Each occurrence's contribution to each label's log-odds (before the intercept):
+        an (occurrences, labels) array, for the evidence."""
+        norm = self.norms(found, n_rows)
+        return self.weighted[:, found.columns].T / norm[found.rows, None]
 
     def decision(self, found: Occurrences, n_rows: int) -> np.ndarray:
         """Each sentence's log-odds per label (columns in `labels` order)."""
-        parts, _ = self.contributions(found, n_rows)
+        norm = self.norms(found, n_rows)
         out = np.empty((n_rows, len(self.labels)))
-        for j in range(len(self.labels)):
-            out[:, j] = np.bincount(found.rows, weights=parts[:, j], minlength=n_rows)
-        return out + self.intercepts
+        for j, row in enumerate(self.weighted):
+            out[:, j] = np.bincount(found.rows, weights=row[found.columns], minlength=n_rows)
+        return out / norm[:, None] + self.intercepts
 
     def scores(self, sentences: list[str]) -> np.ndarray:
         """Probability of each label (columns in `labels` order) for each sentence."""
@@ -99,7 +104,7 @@ def load_model(model_dir: Path) -> FramingModel:
         manifest=manifest,
         hasher=hasher,
         idf=idf,
-        weighted=(arrays["weights"] * idf[:, None]).astype(np.float32),
+        weighted=np.ascontiguousarray((arrays["weights"] * idf[:, None]).T, dtype=np.float32),
         intercepts=arrays["intercepts"].astype(np.float64),
     )
     check_canaries(model)

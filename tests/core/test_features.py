@@ -22,6 +22,7 @@ TEXTS = [t for t, _ in TINY] + [
     "The ministry's spokesman: 'No.'",
     "  leading and trailing space  ",
     "Министерство отвергло обвинения.",
+    "a\x00b \x000 nul bytes",
 ]
 
 

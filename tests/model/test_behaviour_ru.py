@@ -44,16 +44,9 @@ CLEAR: dict[str, list[Any]] = {
         "Следователи предъявили бывшему главе Заречного района обвинение в хищении "
         "средств, выделенных на строительство дамбы.",
         # independent media: instructions to blame
-        pytest.param(
-            "По данным наших источников, редакциям региональных телеканалов велели объяснять "
-            "перебои с водой диверсиями «иностранных агентов».",
-            marks=pytest.mark.xfail(
-                reason="blame 0.14 < threshold 0.30, and downplaying 0.71 instead: an "
-                "instruction to blame worded as «велели объяснять ... диверсиями», with no blame "
-                "verb, is read as minimising",
-                strict=True,
-            ),
-        ),
+        # (an instruction to blame with no blame verb; missed before the whole documents)
+        "По данным наших источников, редакциям региональных телеканалов велели объяснять "
+        "перебои с водой диверсиями «иностранных агентов».",
     ],
     "downplaying": [
         # agency wire

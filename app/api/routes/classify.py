@@ -7,23 +7,15 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
 
 from app.api.bodies import read_body
 from app.api.deps import ModelsDep, SettingsDep, StateDep
 from app.api.jobs import run_job
 from app.api.openapi import errors, request_body
 from app.api.problems import ProblemError, over_limit
-from app.api.schemas import (
-    BatchRequest,
-    BatchResponse,
-    ClassifyRequest,
-    ClassifyResponse,
-    DocumentResult,
-    LanguageInfo,
-    ModelRef,
-    Sentence,
-    Summary,
-)
+from app.api.responses import batch_body, classify_body, json_response
+from app.api.schemas import BatchRequest, BatchResponse, ClassifyRequest, ClassifyResponse
 from app.api.state import ServiceState
 from app.core import classifier
 from app.core.language import UnsupportedLanguage
@@ -119,28 +111,6 @@ async def _classify(
     return results
 
 
-def _model_refs(models: ModelSet, results: list[classifier.DocumentResult]) -> list[ModelRef]:
-    """The models that read these results' sentences, in serving order."""
-    used = {lang for r in results for lang in r.models}
-    return [
-        ModelRef(name=m.manifest.name, version=m.version, language=lang)
-        for lang, m in models.models.items()
-        if lang in used
-    ]
-
-
-def _parts(
-    result: classifier.DocumentResult,
-) -> tuple[LanguageInfo, list[Sentence], Summary]:
-    """A document's language, sentences and summary, as /classify and the batch give them."""
-    detection = result.language
-    language = LanguageInfo(
-        code=detection.language, source=detection.source, confidence=detection.confidence
-    )
-    sentences = [Sentence.model_validate(s, from_attributes=True) for s in result.sentences]
-    return language, sentences, Summary.model_validate(result.summary, from_attributes=True)
-
-
 def _check_length(text: str, limit: int, where: str, loc: list[str | int]) -> None:
     if len(text) > limit:
         raise over_limit(
@@ -180,7 +150,7 @@ async def classify(
             "inside); detected otherwise.",
         ),
     ] = None,
-) -> ClassifyResponse:
+) -> Response:
     """Split the text into sentences and give each its framing labels and scores.
 
     Offsets count Unicode code points: `text[start:end]` is the sentence. With
@@ -201,14 +171,7 @@ async def classify(
         [body.language or language],
         language_in_query=body.language is None and language is not None,
     )
-    language_info, sentences, summary = _parts(result)
-    return ClassifyResponse(
-        models=_model_refs(models, [result]),
-        labels=models.labels,
-        language=language_info,
-        sentences=sentences,
-        summary=summary,
-    )
+    return json_response(classify_body(models, result))
 
 
 @router.post(
@@ -222,7 +185,7 @@ async def classify(
 )
 async def classify_batch(
     request: Request, state: StateDep, models: ModelsDep, settings: SettingsDep
-) -> BatchResponse:
+) -> Response:
     """Classify documents in one call; results come in the request's order, with their ids."""
     body = await read_body(request, BatchRequest, max_documents=settings.max_batch_documents)
     docs = body.documents
@@ -250,12 +213,5 @@ async def classify_batch(
         [doc.language for doc in docs],
         names=[doc.id for doc in docs],
     )
-    documents = []
-    for doc, result in zip(docs, results, strict=True):
-        language_info, sentences, summary = _parts(result)
-        documents.append(
-            DocumentResult(id=doc.id, language=language_info, sentences=sentences, summary=summary)
-        )
-    return BatchResponse(
-        models=_model_refs(models, results), labels=models.labels, documents=documents
-    )
+    body_out = batch_body(models, [doc.id for doc in docs], results)
+    return json_response(body_out)
