@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
-# Everything the README's commands need: the service, batch runs, training and the tests.
+# Everything the README's commands need: the service, batch runs, training, PostgreSQL
+# for corrections, and the tests.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[batch,train,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[batch,train,dev,postgres]'
 	touch $(STAMP)
 
 # Train each language whose folder in models/ holds no valid model of the current data.

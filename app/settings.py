@@ -4,10 +4,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+ANNOTATOR_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MIN_TOKEN_CHARS = 16
 
 
 class Settings(BaseSettings):
@@ -56,6 +59,25 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="Bearer token for POST /admin/reload; the route is off without one."
     )
+    annotator_tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Annotators' bearer tokens, a JSON object of name to token "
+        '(\'{"ana": "..."}\'): corrections are stored under the name. The /feedback routes '
+        "are off (404) without any.",
+    )
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR,
+        description="Folder for the service's own data: the corrections database "
+        "(feedback.sqlite3), unless FRAMING_FEEDBACK_DATABASE_URL is set.",
+    )
+    feedback_database_url: SecretStr | None = Field(
+        None,
+        description="A PostgreSQL URL (postgresql://USER:PASSWORD@HOST/DB) to keep corrections "
+        "in, instead of the SQLite file in FRAMING_DATA_DIR.",
+    )
+    max_queue_sentences: int = Field(
+        200, gt=0, description="Most sentences one POST /feedback/queue answer may list."
+    )
     classify_threads: int = Field(
         2, gt=0, description="Requests classified at once per worker; more only wait."
     )
@@ -83,6 +105,34 @@ class Settings(BaseSettings):
     port: int = Field(8000, gt=0, lt=65536)
     workers: int = Field(1, gt=0)
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+
+    @field_validator("annotator_tokens")
+    @classmethod
+    def _check_tokens(cls, tokens: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        import re
+
+        for name, token in tokens.items():
+            if not re.match(ANNOTATOR_NAME, name):
+                raise ValueError(
+                    f"annotator name {name!r}: use letters, digits, '.', '_' and '-' (64 at most)"
+                )
+            if len(token.get_secret_value()) < MIN_TOKEN_CHARS:
+                raise ValueError(
+                    f"the token of {name!r} is shorter than {MIN_TOKEN_CHARS} characters"
+                )
+        values = [t.get_secret_value() for t in tokens.values()]
+        if len(set(values)) != len(values):
+            raise ValueError("two annotators share a token: each needs their own")
+        return tokens
+
+    @field_validator("feedback_database_url")
+    @classmethod
+    def _check_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not url.get_secret_value().startswith(
+            ("postgresql://", "postgres://", "sqlite:///")
+        ):
+            raise ValueError("give a postgresql:// URL (or sqlite:///PATH)")
+        return url
 
 
 @lru_cache
