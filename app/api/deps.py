@@ -68,3 +68,37 @@ def require_admin(
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+annotator_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="AnnotatorToken",
+    description="An annotator's token (FRAMING_ANNOTATOR_TOKENS), as 'Authorization: Bearer "
+    "TOKEN'. The /feedback routes are off without any token configured.",
+)
+
+
+def require_annotator(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(annotator_bearer)],
+) -> str:
+    """The name of the annotator whose token came with the request."""
+    tokens = settings.annotator_tokens
+    if not tokens:
+        raise ProblemError(404, "not-found", f"There is nothing at {request.url.path}.")
+    given = (credentials.credentials if credentials is not None else "").encode()
+    found = None
+    for name, token in tokens.items():  # every token compared, in constant time each
+        if secrets.compare_digest(given, token.get_secret_value().encode()):
+            found = name
+    if found is None:
+        raise ProblemError(
+            401,
+            "unauthorized",
+            "Send your annotator token as 'Authorization: Bearer TOKEN'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return found
+
+
+AnnotatorDep = Annotated[str, Depends(require_annotator)]

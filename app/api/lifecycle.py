@@ -18,10 +18,12 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from app.api.corrections import close_feedback, open_feedback
 from app.api.rollout import Rollout
 from app.api.state import ServiceState, state_of
 from app.core.artifact import ModelLoadError
 from app.core.model import ModelSet, load_models
+from app.feedback.store import StorageError
 
 log = logging.getLogger("app.lifecycle")
 FOLLOW_SECONDS = 0.5  # how often a worker looks at the run folder's pointer
@@ -131,6 +133,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.run_dir or settings.model_dir,
         os.getpid(),
     )
+    if settings.annotator_tokens:
+        try:
+            await open_feedback(state)
+        except StorageError as exc:  # the service still classifies; /feedback says why
+            log.error("corrections cannot be stored until this is fixed: %s", exc)
     if state.rollout is not None:
         follower = asyncio.get_running_loop().create_task(_follow(state))
         state.background.add(follower)
@@ -146,4 +153,5 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task.cancel()
     if state.rollout is not None:
         state.rollout.forget()
+    await close_feedback(state)
     state.models = None

@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         limit_for=lambda path: (
-            settings.max_batch_body_bytes if path == "/classify/batch" else settings.max_body_bytes
+            settings.max_batch_body_bytes
+            if path in ("/classify/batch", "/feedback/queue")
+            else settings.max_body_bytes
         ),
     )
     if settings.cors_origins:

@@ -239,3 +239,120 @@ class ReloadResponse(BaseModel):
     previous: str | None = Field(description="Version served before the reload.")
     current: str = Field(description="Version served now.")
     workers: int = Field(description="Worker processes serving it when the answer was sent.")
+
+
+# ---------------------------------------------------------------- corrections
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "The ministry rejected the report as a fabrication.",
+                    "labels": ["official_denial"],
+                    "language": "en",
+                    "source": "wire",
+                    "document_id": "a1",
+                    "model_version": "2026.12.07-12c9d64",
+                }
+            ]
+        },
+    )
+
+    text: str = Field(min_length=1, max_length=5_000, description="The sentence, as shown.")
+    labels: list[str] = Field(
+        max_length=20,
+        description="Its right labels (GET /labels lists them); [] for none. What the model "
+        "gave, when the analyst confirms it.",
+    )
+    language: str = Field(
+        pattern=r"^[a-z]{2,3}$", description="The language whose model read it (a served one)."
+    )
+    source: str | None = Field(None, max_length=200, description="Where the text came from.")
+    document_id: str | None = Field(None, max_length=200, description="Its document, if known.")
+    model_version: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The version of the model whose labels it corrects.",
+    )
+    _check_text = field_validator("text")(_not_blank)
+
+
+class CorrectionRecord(BaseModel):
+    id: int
+    annotator: str = Field(description="The name the token belongs to.")
+    text: str
+    labels: list[str]
+    language: str
+    model_version: str
+    source: str | None
+    document_id: str | None
+    sentence_key: str = Field(description="SHA-256 of the normalised sentence.")
+    created: str = Field(description="When this annotator first corrected it (UTC, ISO 8601).")
+    updated: str = Field(description="When it was last changed.")
+    revision: int = Field(description="1, plus one each time the annotator replaced it.")
+    checksum: str = Field(description="SHA-256 of the record's content, written with it.")
+
+
+class Annotator(BaseModel):
+    annotator: str
+    corrections: int = Field(description="Corrections stored under this name.")
+
+
+class QueueDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    id: str | None = Field(None, max_length=200)
+    source: str | None = Field(None, max_length=200)
+    language: str | None = _language_field()
+    _check_text = field_validator("text")(_not_blank)
+
+
+class QueueRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "texts": [
+                        EXAMPLE_TEXT,
+                        {"text": "The council approved the budget.", "source": "gazette"},
+                    ],
+                    "size": 20,
+                }
+            ]
+        },
+    )
+
+    texts: list[str | QueueDocument] = Field(
+        min_length=1,
+        description="Texts to choose from: strings, or objects with text, id, source and "
+        "language. At most FRAMING_MAX_BATCH_DOCUMENTS.",
+    )
+    size: int = Field(20, gt=0, description="How many sentences to pick.")
+    include_corrected: bool = Field(
+        False, description="Also offer sentences this annotator has corrected already."
+    )
+
+
+class QueueEntry(BaseModel):
+    rank: int
+    text: str
+    language: str
+    scores: dict[str, float]
+    labels: list[str] = Field(description="The labels the model gives.")
+    source: str | None
+    document_id: str | None
+    sentence_index: int | None
+    model_version: str | None
+    nearest: str = Field(description="The label whose score is nearest its threshold.")
+    threshold: float
+    margin: float = Field(description="|score - threshold| for that label.")
+
+
+class QueueResponse(BaseModel):
+    sentences: int = Field(description="Sentences the texts cut into.")
+    queue: list[QueueEntry]

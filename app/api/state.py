@@ -12,6 +12,7 @@ from app.api.jobs import Lanes
 from app.api.observability import Metrics
 from app.api.rollout import Rollout
 from app.core.model import ModelSet
+from app.feedback.store import FeedbackStore
 from app.settings import Settings
 
 
@@ -24,6 +25,8 @@ class ServiceState:
     rollout: Rollout | None = None  # under `framing serve`: the run folder
     digest: str | None = None  # the staged copy being served, under a run folder
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    feedback: FeedbackStore | None = None  # the corrections' store, once opened
+    feedback_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     @classmethod
