@@ -276,6 +276,142 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feedback_location(database: str | None) -> str:
+    from app.feedback.store import store_location
+
+    if database:
+        return database
+    settings = _settings()
+    url = settings.feedback_database_url
+    return store_location(settings.data_dir, url.get_secret_value() if url else None)
+
+
+def _open_store(database: str | None) -> Any:
+    from app.feedback.store import StorageError, open_store
+
+    where = _feedback_location(database)
+    if (
+        not where.startswith(("postgresql://", "postgres://"))
+        and not Path(where.removeprefix("sqlite:///")).is_file()
+    ):
+        raise CommandError(f"{where}: no corrections database there (--database names one)")
+    try:
+        return open_store(where, migrate=False, pool_size=1)
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _queue(args: argparse.Namespace) -> int:
+    from app.core.artifact import model_folders, read_manifest
+    from app.feedback.queue import Candidate, Picker
+    from app.feedback.records import sentence_key
+    from app.feedback.store import StorageError
+
+    out: Path = args.out
+    parts = sorted((out / "sentences").glob("*.parquet")) if out.is_dir() else []
+    if not out.is_dir():
+        raise CommandError(f"{out}: no such folder (give the --out folder of framing batch)")
+    if not parts:
+        raise CommandError(f"{out}: no sentences/*.parquet: not the output of an archive run")
+    target: Path = args.queue or out / "queue.jsonl"
+    if target.is_dir() or not target.parent.is_dir():
+        raise CommandError(f"--queue {target}: name a file in an existing folder")
+    try:
+        manifests = {
+            m.language: m
+            for m in (
+                read_manifest(f) for f in model_folders(args.model_dir or _settings().model_dir)
+            )
+        }
+    except ModelLoadError as exc:
+        raise CommandError(str(exc)) from None
+    thresholds = {lang: m.thresholds for lang, m in manifests.items()}
+    versions = {lang: m.version for lang, m in manifests.items()}
+    summary = out / "_summary.json"
+    if summary.is_file():
+        ran = json.loads(summary.read_text(encoding="utf-8")).get("models", {})
+        if ran and ran != versions:
+            print(
+                f"framing: the run was labelled by {ran}; the thresholds are those of {versions}",
+                file=sys.stderr,
+            )
+            versions = {**versions, **ran}
+    import pyarrow.parquet as pq
+
+    labels = next(iter(manifests.values())).labels
+    columns = ["text", "language", "labels", "source", "document_id", "sentence_index"]
+    columns += [f"score_{label}" for label in labels]
+    rows: list[dict[str, Any]] = []
+    for part in parts:
+        try:
+            table = pq.read_table(part, columns=columns)
+        except (OSError, ValueError, KeyError) as exc:
+            raise CommandError(
+                f"{part}: not a sentences part of this model's labels ({exc})"
+            ) from None
+        rows.extend(table.to_pylist())
+    skip: set[str] = set()
+    if args.annotator:
+        store = _open_store(args.database)
+        try:
+            skip = store.corrected(args.annotator, sorted({sentence_key(r["text"]) for r in rows}))
+        except StorageError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            store.close()
+    picker = Picker(thresholds, args.size, skip)
+    for r in rows:
+        picker.add(
+            Candidate(
+                text=r["text"],
+                language=r["language"],
+                scores={label: r[f"score_{label}"] for label in labels},
+                labels=list(r["labels"] or []),
+                source=r["source"],
+                document_id=r["document_id"],
+                sentence_index=r["sentence_index"],
+                model_version=versions.get(r["language"]),
+            )
+        )
+    picked = picker.pick()
+    with target.open("w", encoding="utf-8") as f:
+        for rank, item in enumerate(picked, 1):
+            f.write(json.dumps(item.as_json(rank), ensure_ascii=False) + "\n")
+    sources = len({item.candidate.source for item in picked})
+    print(
+        f"{len(picked)} of {len(rows)} sentences queued ({sources} sources, "
+        f"{len({item.nearest for item in picked})} labels) in {target}; open it in the page "
+        "to review them",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from app.feedback.agreement import agreement
+    from app.feedback.store import StorageError
+
+    store = _open_store(args.database)
+    try:
+        if args.action == "export":
+            for record in store.corrections(language=args.language):
+                sys.stdout.write(json.dumps(record.as_json(), ensure_ascii=False) + "\n")
+        elif args.action == "agreement":
+            labels = sorted({label for r in store.corrections() for label in r.labels})
+            print(json.dumps(agreement(store.corrections(), labels), indent=2))
+        else:
+            bad = store.check()
+            print(f"{store.count()} corrections in {store.where}; {len(bad)} damaged rows")
+            for row_id in bad[:20]:
+                print(f"framing: row {row_id} does not match its checksum", file=sys.stderr)
+            return 1 if bad else 0
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from app.api.server import serve
     from app.core.artifact import model_folders
@@ -383,6 +519,32 @@ def parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--title", help="the report's title (default: the folder's name)")
     report.set_defaults(func=_report)
+
+    queue = commands.add_parser(
+        "queue",
+        help="the sentences of an archive run the model is least sure of, spread over "
+        "sources and labels, for analysts to review in the page",
+    )
+    queue.add_argument("out", type=Path, metavar="OUT", help="the archive run's --out folder")
+    queue.add_argument("--size", type=_positive, default=50, help="sentences to pick (50)")
+    queue.add_argument("--queue", type=Path, help="where to write it (default OUT/queue.jsonl)")
+    queue.add_argument(
+        "--annotator", help="leave out sentences this annotator has corrected already"
+    )
+    queue.add_argument(
+        "--database",
+        help="the corrections database (default: FRAMING_FEEDBACK_DATABASE_URL, or "
+        "FRAMING_DATA_DIR/feedback.sqlite3)",
+    )
+    queue.set_defaults(func=_queue)
+
+    feedback = commands.add_parser(
+        "feedback", help="the corrections database: export it, annotator agreement, a check"
+    )
+    feedback.add_argument("action", choices=["export", "agreement", "check"])
+    feedback.add_argument("--database", help="as for framing queue")
+    feedback.add_argument("--language", metavar="CODE", help="export one language")
+    feedback.set_defaults(func=_feedback)
 
     serve = commands.add_parser("serve", help="run the HTTP service (settings: FRAMING_*)")
     serve.add_argument("--host", help="address to bind (default FRAMING_HOST or 127.0.0.1)")
