@@ -5,6 +5,8 @@
     python -m training.train --data mine.csv --language en --out /tmp/models
     python -m training.train --evaluate           # also leave-one-domain-out; reports to
                                                   # training/reports/ (what `make evaluate` runs)
+    python -m training.train --feedback data/feedback.sqlite3   # add analysts' corrections
+    python -m training.train --feedback corrections.jsonl --out /tmp/models
 
 Each model goes to OUT/<language>/ (model.npz, model.json, report.md).
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 from app.core.artifact import save_model
 from training.data import DataError
 from training.evaluation import render_report
+from training.feedback import read_corrections, render_feedback
 from training.paths import DATA_ROOT, MODELS, REAL_NEWS, REPORTS, corpus_languages, eval_set
 from training.trainer import log, model_is_current, train
 
@@ -65,6 +68,19 @@ def parser() -> argparse.ArgumentParser:
         help="skip a language whose folder holds a valid model of the same data",
     )
     p.add_argument(
+        "--feedback",
+        metavar="DB_OR_JSONL",
+        help="add analysts' corrections, weighted (training/feedback.py): a SQLite file, a "
+        "postgresql:// URL or a JSONL export. A held-out fifth of them compares the new "
+        "model with the serving one in the report",
+    )
+    p.add_argument(
+        "--serving",
+        type=Path,
+        help="the models folder to compare with on the held-out corrections (default: "
+        "what --out holds before this run)",
+    )
+    p.add_argument(
         "--real-news",
         type=Path,
         default=REAL_NEWS,
@@ -100,7 +116,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     for code in languages:
         if not re.fullmatch(r"[a-z]{2,3}", code):
             p.error(f"--language takes ISO 639 codes such as en or ru, not {code!r}")
+    if args.feedback and args.if_needed:
+        p.error(
+            "--if-needed cannot be combined with --feedback: a run with corrections always trains"
+        )
     reports = args.reports or (REPORTS if args.evaluate else None)
+    feedback = None
+    if args.feedback:
+        try:
+            feedback = read_corrections(args.feedback)
+        except DataError as exc:
+            log(str(exc))
+            return 2
+        log(f"{len(feedback[1])} corrections read from {feedback[0]}")
     for language in languages:
         data = args.data or [DATA_ROOT / language]
         out = args.out / language
@@ -120,12 +148,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lodo=args.evaluate,
                 n_jobs=args.jobs,
                 evaluations=evaluations,
+                feedback=feedback,
+                serving=(args.serving or args.out) / language if feedback else None,
             )
         except DataError as exc:
             log(str(exc))
             return 2
         manifest = save_model(result.arrays, result.manifest, out)
         report = render_report(manifest)
+        if result.feedback is not None:
+            report += render_feedback(
+                result.feedback.provenance, result.feedback.comparison, manifest.labels
+            )
         (out / "report.md").write_text(report, encoding="utf-8")
         if reports is not None:
             reports.mkdir(parents=True, exist_ok=True)

@@ -23,8 +23,10 @@ from scipy import sparse
 from sklearn.pipeline import Pipeline
 
 from app.core.artifact import Manifest, ModelLoadError, read_manifest
+from app.feedback.records import Correction
 from training.data import DataError, fingerprint, load_examples
 from training.evaluation import best_thresholds, label_matrix, metrics
+from training.feedback import FeedbackFit, feedback_set, fit_with_feedback
 from training.pipeline import FEATURES, build_pipeline, export
 from training.splits import grouped_folds, holdout_split, paraphrase_groups
 
@@ -48,6 +50,7 @@ class TrainResult:
     pipeline: Pipeline  # the fitted scikit-learn pipeline (training and tests only)
     manifest: Manifest
     arrays: dict[str, np.ndarray]  # what serving reads (app/core/artifact.py)
+    feedback: FeedbackFit | None = None  # with corrections: how they were used
 
 
 def fit_head(x: sparse.csr_matrix, y: np.ndarray, c: float, seed: int) -> Pipeline:
@@ -177,6 +180,12 @@ def _refuse_leaks(texts: Sequence[str], held_out: Path | None) -> None:
         )
 
 
+def _refuse_leaks_of_feedback(fb: Any, evaluations: dict[str, Path]) -> None:
+    """Corrections are trained on: none may be a sentence of an evaluation set."""
+    for path in evaluations.values():
+        _refuse_leaks([ex.text for ex in fb.examples if ex.slice != "held_out"], path)
+
+
 def train(
     data: Sequence[Path],
     language: str = "en",
@@ -185,11 +194,15 @@ def train(
     lodo: bool = False,
     n_jobs: int = -1,
     evaluations: dict[str, Path] | None = None,
+    feedback: tuple[str, list[Correction]] | None = None,
+    serving: Path | None = None,
 ) -> TrainResult:
     """Train and evaluate one language's model on the labelled files in `data`.
 
     `evaluations` names held-out files to score, by their key in the metrics
     ("articles", "real_news"): they are only scored, never trained or tuned on.
+    `feedback` is (where, corrections): this language's are added, weighted, as
+    training/feedback.py says, and the held-out ones compare the model with `serving`.
     """
     started = time.perf_counter()
     examples = load_examples(data)
@@ -232,7 +245,17 @@ def train(
     c, cv_f1, thresholds = best
     log(f"chosen C={c:g}")
 
-    head = fit_head(x_train, y_train, c, seed)
+    fitted: FeedbackFit | None = None
+    if feedback is not None:
+        fb = feedback_set(feedback[0], feedback[1], language, labels)
+        log(f"{len(fb.examples)} corrected {language} sentences from {fb.source}")
+        _refuse_leaks_of_feedback(fb, evaluations)
+        fitted = fit_with_feedback(
+            x_train, y_train, hasher, fb, labels, c, seed, thresholds, serving, log
+        )
+        head = fitted.head
+    else:
+        head = fit_head(x_train, y_train, c, seed)
     pipeline = Pipeline([(FEATURES, hasher), *head.steps])
     test_scores = head.predict_proba(x[test_idx])
     test_docs = np.array([bool(examples[i].doc) for i in test_idx])
@@ -253,6 +276,8 @@ def train(
         evaluation["leave_one_domain_out"] = leave_one_domain_out(
             x, y, domains, c, thresholds, labels, seed, n_jobs
         )
+    if fitted is not None:
+        evaluation["feedback"] = fitted.comparison
     for key, path in evaluations.items():
         log(f"scoring {path} (evaluation only) ...")
         evaluation[key] = evaluate_file(pipeline, path, labels, thresholds)
@@ -276,6 +301,7 @@ def train(
             "domains": len(set(domains)),
             "documents": len({ex.doc for ex in examples if ex.doc}),
             "training_seconds": round(time.perf_counter() - started, 1),
+            **({"feedback": fitted.provenance} if fitted is not None else {}),
         },
         trained_with={"scikit-learn": sklearn.__version__, "numpy": np.__version__},
         params={
@@ -294,7 +320,7 @@ def train(
         canaries=canaries,
     )
     log(f"done in {time.perf_counter() - started:.1f} s")
-    return TrainResult(pipeline=pipeline, manifest=manifest, arrays=arrays)
+    return TrainResult(pipeline=pipeline, manifest=manifest, arrays=arrays, feedback=fitted)
 
 
 def model_is_current(out: Path, data: Sequence[Path], language: str = "en") -> bool:
