@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_service(
-    env: dict[str, str], fsize: int | None = None
+    env: dict[str, str], fsize: int | None = None, port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start the service; with `fsize`, once it is ready, no file it writes may grow past
     that many bytes (set then, since loading the language identifier writes a large
     temporary file)."""
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -19,6 +19,11 @@
     resultSource: "text",
     analysedAt: null,
     failed: null, // the message of the last analysis, when it failed
+    token: null, // the annotator's token, once it signed in
+    annotator: null, // the annotator's name
+    corrections: 0, // corrections stored under that name
+    drafts: new Map(), // sentence index -> Set of labels about to be confirmed
+    review: null, // {items, index, drafts, saved, skipped, failed} while reviewing a queue
   };
 
   const labelIndex = (name) => state.labels.indexOf(name);
@@ -197,6 +202,7 @@
     }
     if (pos < state.codePoints.length) doc.append(document.createTextNode(slice(pos, state.codePoints.length)));
     $("results").hidden = false;
+    state.drafts = new Map();
     state.selected = null;
     state.active = null;
     applyFilter();
@@ -240,6 +246,13 @@
         next = shown[shown.length - 1];
         break;
       case "Enter":
+        if (state.annotator && state.selected === Number(target.dataset.index)) {
+          event.preventDefault();
+          confirmSentence(state.selected);
+          return;
+        }
+        select(Number(target.dataset.index));
+        break;
       case " ":
         select(Number(target.dataset.index));
         break;
@@ -313,6 +326,7 @@
       }
       body.append(el("h4", {}, "Why ", swatch(name), ` ${name}`), list);
     }
+    if (state.annotator) body.append(correctionBlock(s));
     detail.classList.add("open");
     $("layout").classList.add("has-detail");
     placeDetail();
@@ -425,6 +439,303 @@
       }
     }
     return table;
+  }
+
+
+  // ---------------------------------------------------------------- corrections
+
+  const TOKEN_KEY = "framing-annotator-token";
+
+  async function feedbackFetch(path, options = {}) {
+    const headers = { ...(options.headers || {}), authorization: `Bearer ${state.token}` };
+    const response = await fetch(path, { ...options, headers });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (!response.ok) {
+      const error = new Error(problemMessage(body, response.status));
+      error.problem = body?.type?.split(/[/:]/).pop() || String(response.status);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  function showAnnotator() {
+    const status = $("annotator-status");
+    status.dataset.annotator = state.annotator || "";
+    status.dataset.count = String(state.corrections);
+    if (state.annotator) {
+      status.dataset.state = "signed-in";
+      status.textContent = `Signed in as ${state.annotator}: ${state.corrections} corrections stored.`;
+    }
+  }
+
+  async function signIn(token) {
+    const status = $("annotator-status");
+    if (!token) return;
+    state.token = token;
+    status.dataset.state = "checking";
+    try {
+      const me = await feedbackFetch("/feedback/me");
+      state.annotator = me.annotator;
+      state.corrections = me.corrections;
+      sessionStorage.setItem(TOKEN_KEY, token);
+      $("token").value = "";
+      showAnnotator();
+    } catch (err) {
+      state.annotator = null;
+      state.token = null;
+      sessionStorage.removeItem(TOKEN_KEY);
+      status.dataset.state = { 404: "off", 401: "wrong" }[err.status] || "error";
+      status.dataset.problem = err.problem || "network";
+      status.textContent = err.status === 404
+        ? "Corrections are off on this service (no annotator tokens are set)."
+        : err.status === 401 ? "That is not an annotator's token." : `Could not sign in: ${err.message}`;
+    }
+    $("review-actions").hidden = !state.annotator;
+    document.body.classList.toggle("annotating", Boolean(state.annotator));
+    if (state.selected !== null && state.result) showDetail(state.result.sentences[state.selected]);
+  }
+
+  const modelVersion = (language) =>
+    (state.result?.models || []).find((m) => m.language === language)?.version || "unknown";
+
+  function draftOf(index) {
+    if (!state.drafts.has(index)) state.drafts.set(index, new Set(state.result.sentences[index].labels));
+    return state.drafts.get(index);
+  }
+
+  // Buttons for the label keys: a digit per label, 0 for none, Enter to confirm. They
+  // keep focus where it is (on the sentence or the review), so the keys go on working.
+  function labeller(draft, onChange, onConfirm) {
+    const box = el("div", { className: "labeller" });
+    const update = () => {
+      for (const button of box.querySelectorAll("button[data-label]")) {
+        button.setAttribute("aria-pressed", String(draft.has(button.dataset.label)));
+      }
+      box.dataset.labels = state.labels.filter((l) => draft.has(l)).join(" ");
+    };
+    state.labels.forEach((name, i) => {
+      const button = el("button", { type: "button", tabIndex: -1 }, el("kbd", { textContent: String(i + 1) }), " ", swatch(name), ` ${name}`);
+      button.dataset.label = name;
+      button.addEventListener("click", () => {
+        toggle(draft, name);
+        onChange();
+      });
+      box.append(button);
+    });
+    const none = el("button", { type: "button", tabIndex: -1 }, el("kbd", { textContent: "0" }), " none");
+    none.dataset.none = "true";
+    none.addEventListener("click", () => {
+      draft.clear();
+      onChange();
+    });
+    const confirm = el("button", { type: "button", tabIndex: -1, className: "confirm" }, el("kbd", { textContent: "Enter" }), " confirm");
+    confirm.dataset.confirm = "true";
+    confirm.addEventListener("click", onConfirm);
+    box.append(none, confirm);
+    for (const button of box.querySelectorAll("button")) button.addEventListener("mousedown", (e) => e.preventDefault());
+    box.refresh = update;
+    update();
+    return box;
+  }
+
+  function toggle(draft, name) {
+    if (draft.has(name)) draft.delete(name);
+    else draft.add(name);
+  }
+
+  // A digit, 0 or Enter for a labeller; true when the key was one of them.
+  function labelKey(event, draft, refresh, confirm) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return false;
+    if (event.key === "Enter") {
+      confirm();
+    } else if (event.key === "0") {
+      draft.clear();
+      refresh();
+    } else if (/^[1-9]$/.test(event.key) && Number(event.key) <= state.labels.length) {
+      toggle(draft, state.labels[Number(event.key) - 1]);
+      refresh();
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    return true;
+  }
+
+  function correctionBlock(s) {
+    const draft = draftOf(s.index);
+    const box = el("div", { id: "correction", className: "correction" });
+    box.dataset.index = String(s.index);
+    const span = spanOf(s.index);
+    box.dataset.state = span?.dataset.correction || "draft";
+    const labeller_ = labeller(draft, () => labeller_.refresh(), () => confirmSentence(s.index));
+    box.append(el("h4", { textContent: "Correct this sentence" }), labeller_);
+    return box;
+  }
+
+  function refreshCorrection() {
+    $("correction")?.querySelector(".labeller")?.refresh();
+  }
+
+  // Saves the draft of a sentence and moves to the next one at once; the sentence shows
+  // whether it was saved (data-correction: saving, saved, failed).
+  async function confirmSentence(index) {
+    const s = state.result.sentences[index];
+    const labels = state.labels.filter((l) => draftOf(index).has(l));
+    const span = spanOf(index);
+    span.dataset.correction = "saving";
+    const shown = visible();
+    const next = shown[shown.indexOf(span) + 1];
+    if (next) moveTo(next);
+    else if (state.selected === index) $("correction").dataset.state = "saving";
+    try {
+      const record = await feedbackFetch("/feedback", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: s.text, labels, language: s.language, model_version: modelVersion(s.language) }),
+      });
+      span.dataset.correction = "saved";
+      span.dataset.corrected = record.labels.join(" ");
+      span.dataset.revision = String(record.revision);
+      if (record.revision === 1) state.corrections += 1;
+      showAnnotator();
+    } catch (err) {
+      span.dataset.correction = "failed";
+      span.dataset.problem = err.problem || "network";
+      setStatus(`Could not save the correction of sentence ${index + 1}: ${err.message}`, { error: true, problem: err.problem || "network" });
+    }
+    if (state.selected === index && $("correction")) $("correction").dataset.state = span.dataset.correction;
+  }
+
+  // ---------------------------------------------------------------- the review queue
+
+  function startReview(items) {
+    if (!items.length) {
+      setStatus("The queue is empty: nothing to review.", { problem: "empty-queue" });
+      return;
+    }
+    state.review = { items, index: 0, drafts: items.map((q) => new Set(q.labels || [])), saved: 0, skipped: 0, failed: 0 };
+    $("review").hidden = false;
+    renderReview();
+    $("review").focus();
+  }
+
+  function renderReview() {
+    const r = state.review;
+    const box = $("review");
+    const total = r.items.length;
+    box.dataset.total = String(total);
+    box.dataset.index = String(r.index);
+    box.dataset.saved = String(r.saved);
+    box.dataset.skipped = String(r.skipped);
+    box.dataset.failed = String(r.failed);
+    $("review-progress").max = total;
+    $("review-progress").value = r.index;
+    const item = $("review-item");
+    if (r.index >= total) {
+      box.dataset.done = "true";
+      $("review-count").textContent = `All ${total} reviewed: ${r.saved} saved, ${r.skipped} skipped${r.failed ? `, ${r.failed} not saved` : ""}.`;
+      item.replaceChildren();
+      return;
+    }
+    box.dataset.done = "false";
+    $("review-count").textContent = `Sentence ${r.index + 1} of ${total}`;
+    const q = r.items[r.index];
+    const draft = r.drafts[r.index];
+    const said = (q.labels || []).length ? (q.labels || []).map((l) => swatch(l)) : [el("span", { className: "muted", textContent: "no label" })];
+    const facts = el("p", { className: "muted" }, `The model gives: `, ...said,
+      q.nearest ? ` · least sure of ${q.nearest} (${(q.scores?.[q.nearest] ?? 0).toFixed(2)} against ${Number(q.threshold).toFixed(2)})` : "",
+      q.source ? ` · ${q.source}` : "");
+    const lab = labeller(draft, () => lab.refresh(), confirmReview);
+    item.replaceChildren(el("blockquote", { className: "review-text", textContent: q.text }), facts, lab);
+    item.dataset.text = q.text;
+  }
+
+  async function confirmReview() {
+    const r = state.review;
+    if (!r || r.index >= r.items.length) return;
+    const q = r.items[r.index];
+    const labels = state.labels.filter((l) => r.drafts[r.index].has(l));
+    r.index += 1;
+    renderReview();
+    try {
+      const record = await feedbackFetch("/feedback", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          text: q.text, labels, language: q.language, source: q.source ?? null,
+          document_id: q.document_id ?? null, model_version: q.model_version || modelVersion(q.language),
+        }),
+      });
+      r.saved += 1;
+      if (record.revision === 1) state.corrections += 1;
+      showAnnotator();
+    } catch (err) {
+      r.failed += 1;
+      setStatus(`Could not save a correction: ${err.message}`, { error: true, problem: err.problem || "network" });
+    }
+    $("review").dataset.saved = String(r.saved);
+    $("review").dataset.failed = String(r.failed);
+    if (r.index >= r.items.length) renderReview();
+  }
+
+  function onReviewKey(event) {
+    const r = state.review;
+    if (!r || typing(event.target)) return;
+    if (event.key === "Escape") {
+      $("review").hidden = true;
+      state.review = null;
+      event.preventDefault();
+      return;
+    }
+    if (r.index >= r.items.length) return;
+    if ((event.key === "s" || event.key === "S") && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      r.index += 1;
+      r.skipped += 1;
+      renderReview();
+      event.preventDefault();
+      return;
+    }
+    const lab = $("review-item").querySelector(".labeller");
+    labelKey(event, r.drafts[r.index], () => lab.refresh(), confirmReview);
+  }
+
+  async function queueFromText() {
+    const text = $("text").value;
+    if (!text.trim()) {
+      setStatus("Paste or open some text first.", { error: true, problem: "empty" });
+      return;
+    }
+    setStatus("Choosing the sentences the model is least sure of…");
+    try {
+      const body = await feedbackFetch("/feedback/queue", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ texts: [{ text, language: $("language").value || undefined }], size: 20 }),
+      });
+      setStatus(`${body.queue.length} of ${body.sentences} sentences to review.`);
+      startReview(body.queue);
+    } catch (err) {
+      setStatus(`Could not make a queue: ${err.message}`, { error: true, problem: err.problem || "network" });
+    }
+  }
+
+  async function openQueue(file) {
+    let items;
+    try {
+      items = (await file.text()).split(/\r?\n/).filter((line) => line.trim()).map((line) => JSON.parse(line));
+      if (!items.every((q) => typeof q.text === "string" && typeof q.language === "string")) throw new Error("not a queue");
+    } catch {
+      setStatus(`Could not open ${file.name}: it is not a queue file (framing queue writes them).`, { error: true, problem: "queue-file" });
+      return;
+    }
+    setStatus(`Opened ${file.name}: ${items.length} sentences to review.`);
+    startReview(items);
   }
 
   // ---------------------------------------------------------------- filter, flagged
@@ -628,8 +939,29 @@
       const target = event.target.closest(".sentence");
       if (target && document.activeElement !== target) target.focus();
     });
+    $("sign-in").addEventListener("submit", (event) => {
+      event.preventDefault();
+      signIn($("token").value.trim());
+    });
+    $("review-text").addEventListener("click", queueFromText);
+    $("queue-file").addEventListener("change", async (event) => {
+      const file = event.target.files[0];
+      if (file) await openQueue(file);
+      event.target.value = "";
+    });
+    $("review").addEventListener("keydown", onReviewKey);
+    const saved = sessionStorage.getItem(TOKEN_KEY);
+    if (saved) signIn(saved);
     document.addEventListener("keydown", (event) => {
-      if (!state.result || typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (!state.result || typing(event.target) || event.defaultPrevented) return;
+      if (event.target.closest?.("#review")) return; // the review has its own keys
+      // Label keys for the chosen sentence, when signed in (Enter is the document's).
+      const inResult = event.target.closest?.("#document, #detail");
+      if (state.annotator && state.selected !== null && inResult && event.key !== "Enter") {
+        const draft = draftOf(state.selected);
+        if (labelKey(event, draft, refreshCorrection, () => confirmSentence(state.selected))) return;
+      }
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
       if (event.key === "n" || event.key === "N") {
         goFlagged(1);
         event.preventDefault();
