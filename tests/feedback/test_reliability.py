@@ -18,9 +18,9 @@ import pytest
 
 from app.cli import main as framing
 from app.feedback.store import StorageCorrupt, open_store
+from benchmarks.feedback_writer import correction
 from benchmarks.pgserver import NoPostgres, PgServer
 from tests.feedback.conftest import no_postgres
-from tests.feedback.writer import correction
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def start_writer(
         [
             sys.executable,
             "-m",
-            "tests.feedback.writer",
+            "benchmarks.feedback_writer",
             url,
             prefix,
             str(count),

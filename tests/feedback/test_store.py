@@ -19,7 +19,7 @@ from app.feedback.store import (
     StorageError,
     open_store,
 )
-from tests.feedback.writer import correction
+from benchmarks.feedback_writer import correction
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -179,7 +179,7 @@ def test_concurrent_processes_lose_nothing(store_url: str) -> None:
     open_store(store_url).close()  # migrated once, before the writers race
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.feedback.writer", store_url, f"p{n}", "40"],
+            [sys.executable, "-m", "benchmarks.feedback_writer", store_url, f"p{n}", "40"],
             stdout=subprocess.PIPE,
             text=True,
             cwd=ROOT,

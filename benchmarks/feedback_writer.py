@@ -1,6 +1,6 @@
 """A writer in a process of its own, for the reliability tests and the benchmark.
 
-    python -m tests.feedback.writer URL PREFIX COUNT [--size CHARS]
+    python -m benchmarks.feedback_writer URL PREFIX COUNT [--size CHARS]
 
 Stores COUNT corrections of sentences "PREFIX i ..." one by one, and after each commit
 prints `ok ID INDEX` (flushed): a line printed is a correction acknowledged. A storage
