@@ -341,45 +341,47 @@ def _queue(args: argparse.Namespace) -> int:
     labels = next(iter(manifests.values())).labels
     columns = ["text", "language", "labels", "source", "document_id", "sentence_index"]
     columns += [f"score_{label}" for label in labels]
-    rows: list[dict[str, Any]] = []
-    for part in parts:
-        try:
-            table = pq.read_table(part, columns=columns)
-        except (OSError, ValueError, KeyError) as exc:
-            raise CommandError(
-                f"{part}: not a sentences part of this model's labels ({exc})"
-            ) from None
-        rows.extend(table.to_pylist())
-    skip: set[str] = set()
-    if args.annotator:
-        store = _open_store(args.database)
-        try:
-            skip = store.corrected(args.annotator, sorted({sentence_key(r["text"]) for r in rows}))
-        except StorageError as exc:
-            raise CommandError(str(exc)) from None
-        finally:
+    store = _open_store(args.database) if args.annotator else None
+    picker = Picker(thresholds, args.size)
+    read = 0
+    try:
+        for part in parts:  # one part in memory at a time; the picker keeps only the best
+            try:
+                table = pq.read_table(part, columns=columns)
+            except (OSError, ValueError, KeyError) as exc:
+                raise CommandError(
+                    f"{part}: not a sentences part of this model's labels ({exc})"
+                ) from None
+            rows = table.to_pylist()
+            read += len(rows)
+            if store is not None:
+                keys = sorted({sentence_key(r["text"]) for r in rows})
+                picker.skip = store.corrected(args.annotator, keys)
+            for r in rows:
+                picker.add(
+                    Candidate(
+                        text=r["text"],
+                        language=r["language"],
+                        scores={label: r[f"score_{label}"] for label in labels},
+                        labels=list(r["labels"] or []),
+                        source=r["source"],
+                        document_id=r["document_id"],
+                        sentence_index=r["sentence_index"],
+                        model_version=versions.get(r["language"]),
+                    )
+                )
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        if store is not None:
             store.close()
-    picker = Picker(thresholds, args.size, skip)
-    for r in rows:
-        picker.add(
-            Candidate(
-                text=r["text"],
-                language=r["language"],
-                scores={label: r[f"score_{label}"] for label in labels},
-                labels=list(r["labels"] or []),
-                source=r["source"],
-                document_id=r["document_id"],
-                sentence_index=r["sentence_index"],
-                model_version=versions.get(r["language"]),
-            )
-        )
     picked = picker.pick()
     with target.open("w", encoding="utf-8") as f:
         for rank, item in enumerate(picked, 1):
             f.write(json.dumps(item.as_json(rank), ensure_ascii=False) + "\n")
     sources = len({item.candidate.source for item in picked})
     print(
-        f"{len(picked)} of {len(rows)} sentences queued ({sources} sources, "
+        f"{len(picked)} of {read} sentences queued ({sources} sources, "
         f"{len({item.nearest for item in picked})} labels) in {target}; open it in the page "
         "to review them",
         file=sys.stderr,

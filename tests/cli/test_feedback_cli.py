@@ -37,8 +37,10 @@ def archive(out: Path, model_dir: Path) -> list[str]:
         row for doc, result in zip(docs, results, strict=True) for row in sentence_rows(doc, result)
     ]
     (out / "sentences").mkdir(parents=True)
-    table = pa.Table.from_pylist(rows, schema=arrow_schema(models.labels))
-    pq.write_table(table, out / "sentences" / "part-0000-000000.parquet")
+    half = len(rows) // 2  # two parts, as a run of two partitions writes
+    for k, part in enumerate([rows[:half], rows[half:]]):
+        table = pa.Table.from_pylist(part, schema=arrow_schema(models.labels))
+        pq.write_table(table, out / "sentences" / f"part-0000-00000{k}.parquet")
     (out / "_summary.json").write_text(json.dumps({"models": models.versions}))
     return [r["text"] for r in rows]
 
