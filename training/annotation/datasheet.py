@@ -78,7 +78,7 @@ def main(language: str = "en") -> int:
     alone = [r for r in rows if not r.doc and not r.id.startswith("tw-")]
     doc_ids = {r.doc for r in docs}
     writers = len({d.split("-")[1] for d in doc_ids})
-    first = {}
+    first: dict[str, Example] = {}
     for r in docs:
         first.setdefault(r.doc, r)
     per_doc = Counter(r.doc for r in docs)
