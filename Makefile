@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 # Train each language whose folder in models/ holds no valid model of the current data.
 # No leave-one-domain-out and no tracked report: that is `make evaluate`.
 model: install
-	$(BIN)/python -m training.train --if-needed
+	$(BIN)/python -m training.train --if-needed --cv 3
 
 # The full evaluation: retrains with leave-one-domain-out, writes training/reports/ and
 # the README's metric tables and examples (tracked files), and compares a joint model.

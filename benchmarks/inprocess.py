@@ -99,6 +99,9 @@ def run(
         "words": len(article.split()),
         "segment": median_rate(lambda: split_sentences(article), n, repeats, min_seconds),
         "ours": median_rate(lambda: classify(models, [article]), n, repeats, min_seconds),
+        "ours_explain": median_rate(
+            lambda: classify(models, [article], explain=True), n, repeats, min_seconds
+        ),
         "plain": median_rate(
             lambda: baseline.predict_proba([article[a:b] for a, b in split_sentences(article)]),
             n,
@@ -113,3 +116,12 @@ def run(
         ),
     }
     return {"batches": rows, "article": end_to_end}
+
+
+def article_rate(
+    models: ModelSet, article: str, repeats: int = 5, min_seconds: float = 0.3
+) -> dict[str, Any]:
+    """Sentences per second for one article end to end."""
+    n = len(split_sentences(article))
+    rate = median_rate(lambda: classify(models, [article]), n, repeats, min_seconds)
+    return {"sentences": n, "words": len(article.split()), "ours": rate}

@@ -1,8 +1,10 @@
-"""Copy the evaluation tables of training/reports/<language>.md into README.md.
+"""Copy the evaluation tables of training/reports/ into README.md.
 
     python -m scripts.readme_metrics
 
-Replaces what stands between the `metrics:start` and `metrics:end` markers.
+Replaces what stands between the `metrics:start` and `metrics:end` markers with each
+language's report, and between `multilingual:start` and `multilingual:end` with the
+table of `training/reports/multilingual.md` when it exists.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "training" / "reports"
 START, END = "<!-- metrics:start -->", "<!-- metrics:end -->"
+JOINT = "<!-- multilingual:start -->", "<!-- multilingual:end -->"
 NAMES = {"en": "English", "ru": "Russian"}
 
 
@@ -37,15 +40,24 @@ def tables(language: str) -> list[str]:
     return parts
 
 
+def replace_block(text: str, markers: tuple[str, str], lines: list[str]) -> str:
+    start, end = markers
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    return before + start + "\n" + "\n".join(lines) + end + after
+
+
 def main() -> None:
     parts: list[str] = []
     for language in ("en", "ru"):
         parts += tables(language)
     readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    before, _, rest = text.partition(START)
-    _, _, after = rest.partition(END)
-    readme.write_text(before + START + "\n" + "\n".join(parts) + END + after, encoding="utf-8")
+    text = replace_block(readme.read_text(encoding="utf-8"), (START, END), parts)
+    joint = REPORTS / "multilingual.md"
+    if joint.exists():
+        rows = [line for line in joint.read_text(encoding="utf-8").splitlines() if line[:1] == "|"]
+        text = replace_block(text, JOINT, [*rows, ""])
+    readme.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

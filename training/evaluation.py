@@ -103,7 +103,7 @@ def render_report(manifest: Manifest) -> str:
         f"sentences (data fingerprint `{manifest.training_data['fingerprint'][:16]}`), "
         f"C={manifest.params['C']}, thresholds "
         + ", ".join(f"{k} {v:.2f}" for k, v in manifest.thresholds.items())
-        + " (chosen on out-of-fold scores of the training split).",
+        + " (chosen on out-of-fold scores of the training split's whole-document sentences).",
     ]
     for key, title in SECTIONS.items():
         if key not in ev:

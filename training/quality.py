@@ -47,6 +47,27 @@ def near_duplicates(
     return pairs
 
 
+def similar_across(
+    ours: Sequence[str], theirs: Sequence[str], threshold: float = NEAR_DUPLICATE
+) -> list[tuple[int, int, float]]:
+    """Pairs (i in ours, j in theirs, cosine) whose char 3-gram TF-IDF cosine passes
+    `threshold`: only the cross pairs, so a small set is checked against a large one
+    quickly."""
+    if not ours or not theirs:
+        return []
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit([*ours, *theirs])
+    x, y = vectorizer.transform(ours).tocsr(), vectorizer.transform(theirs).tocsr()
+    pairs: list[tuple[int, int, float]] = []
+    for first in range(0, y.shape[0], 2000):
+        sim = (y[first : first + 2000] @ x.T).tocoo()
+        keep = sim.data > threshold
+        pairs += [
+            (int(i), int(j) + first, float(v))
+            for j, i, v in zip(sim.row[keep], sim.col[keep], sim.data[keep], strict=True)
+        ]
+    return pairs
+
+
 def repeated_skeletons(texts: Sequence[str]) -> list[list[int]]:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):

@@ -45,4 +45,4 @@ def test_leave_one_domain_out_floor_in_the_current_report(language: str) -> None
         f"training/reports/{language}.json was written for other data: run `make evaluate`"
     )
     pooled = report["metrics"]["leave_one_domain_out"]["pooled"]
-    assert pooled["macro"]["f1"] >= 0.60, pooled["macro"]
+    assert pooled["macro"]["f1"] >= 0.65, pooled["macro"]
