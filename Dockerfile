@@ -19,7 +19,7 @@ FROM service AS train
 ARG PIP_CERT=
 COPY training ./training
 RUN /opt/venv/bin/pip install --no-cache-dir --quiet '.[train]'
-RUN /opt/venv/bin/python -m training.train --out /opt/model --cv 3 --real-news /nonexistent > /dev/null
+RUN /opt/venv/bin/python -m training.train --out /opt/model --real-news /nonexistent > /dev/null
 
 # The environment the image serves from, without what the service never reads: pip and
 # setuptools, the packages' test suites, C sources and type stubs, Swagger UI's source
