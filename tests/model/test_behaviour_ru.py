@@ -129,8 +129,8 @@ NONE = [
         "Пресс-служба комбината выступила с заявлением по поводу публикаций о нарушениях "
         "техники безопасности.",
         marks=pytest.mark.xfail(
-            reason="labelled official_denial (0.54 >= 0.34): a statement about publications "
-            "is read as a rejection of them",
+            reason="labelled official_denial: a statement about publications is read as a "
+            "rejection of them",
             strict=True,
         ),
     ),
