@@ -30,19 +30,22 @@ def skeleton(text: str) -> str:
 def near_duplicates(
     texts: Sequence[str], threshold: float = NEAR_DUPLICATE, chunk: int = 2000
 ) -> list[tuple[int, int, float]]:
-    """Pairs (i, j, cosine) of texts whose char 3-gram TF-IDF cosine passes `threshold`
-    (compared a block of rows at a time, so large corpora fit in memory)."""
+    """Pairs (i, j, cosine), i < j, of texts whose char 3-gram TF-IDF cosine passes
+    `threshold`. A block of rows at a time, each against itself and the rows after it
+    only (the upper triangle), so large corpora fit in memory and no pair is computed
+    twice."""
     if len(texts) < 2:
         return []
     x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(texts).tocsr()
+    later = x.T.tocsc()
     pairs: list[tuple[int, int, float]] = []
     for first in range(0, x.shape[0], chunk):
-        sim = (x[first : first + chunk] @ x.T).tocoo()
-        rows = sim.row + first
-        keep = (rows < sim.col) & (sim.data > threshold)
+        sim = (x[first : first + chunk] @ later[:, first:]).tocoo()
+        rows, cols = sim.row + first, sim.col + first
+        keep = (rows < cols) & (sim.data > threshold)
         pairs += [
             (int(i), int(j), float(v))
-            for i, j, v in zip(rows[keep], sim.col[keep], sim.data[keep], strict=True)
+            for i, j, v in zip(rows[keep], cols[keep], sim.data[keep], strict=True)
         ]
     return pairs
 
