@@ -130,12 +130,13 @@ def load_wrk(url: str, body: Path, concurrency: int, seconds: float) -> dict[str
     os.unlink(f.name)
     line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
     r = json.loads(line[len("RESULT ") :])
+    failed = r["errors"] + r["non2xx"]
     return {
-        "requests_per_s": r["requests"] / r["seconds"],
+        "requests_per_s": (r["requests"] - failed) / r["seconds"],
         "p50_ms": r["p50"],
         "p95_ms": r["p95"],
         "p99_ms": r["p99"],
-        "errors": r["errors"] + r["non2xx"],
+        "errors": failed,
     }
 
 
@@ -170,7 +171,7 @@ def load_httpx(url: str, body: Path, concurrency: int, seconds: float) -> dict[s
             elapsed = time.perf_counter() - started
         q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
         return {
-            "requests_per_s": len(latencies) / elapsed,
+            "requests_per_s": (len(latencies) - errors) / elapsed,
             "p50_ms": q[49] * 1000,
             "p95_ms": q[94] * 1000,
             "p99_ms": q[98] * 1000,
