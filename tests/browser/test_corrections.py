@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from app.core.artifact import read_manifest
 from tests.browser.conftest import VIEWPORTS
@@ -110,12 +111,8 @@ def test_fifty_corrections_with_the_keyboard_survive_a_restart_and_train(
         page.keyboard.press("Enter")
         expected.append(sorted(want))
         if i < 49:
-            page.wait_for_function(
-                "(i) => document.activeElement.dataset.index === i", arg=str(i + 1)
-            )
-    page.wait_for_function(
-        "() => document.querySelectorAll('.sentence[data-correction=\"saved\"]').length === 50"
-    )
+            expect(page.locator(f".sentence[data-index='{i + 1}']")).to_be_focused()
+    expect(page.locator(".sentence[data-correction='saved']")).to_have_count(50, timeout=30_000)
     corrected = [
         (sentences.nth(i).get_attribute("data-corrected") or "").split() for i in range(50)
     ]

@@ -57,7 +57,7 @@ def analyse(page: Any, text: str) -> None:
     page.fill("#text", text)
     page.click("#analyse")
     page.wait_for_selector("#results:not([hidden]) .sentence")
-    page.wait_for_function("!document.querySelector('#analyse').disabled")
+    page.wait_for_selector("#analyse:not([disabled])")
 
 
 def box(page: Any, selector: str) -> dict[str, float]:
@@ -119,7 +119,7 @@ def test_analyse_highlight_filter_and_export(
     page.set_input_files("#file", str(source))
     page.wait_for_selector("#status[data-encoding='utf-8']")
     page.click("#analyse")
-    page.wait_for_function("!document.querySelector('#results').dataset.stale")
+    page.wait_for_selector("#results:not([data-stale])")
     with page.expect_download() as named:
         page.click("#export-json")
     assert re.fullmatch(
@@ -289,7 +289,7 @@ def test_a_result_is_marked_stale_after_an_edit_or_an_error(
     assert page.is_visible("#stale")
     assert page.locator(".sentence").count() == 5  # the old result, marked
     analyse(page, ARTICLE)
-    page.wait_for_function("!document.querySelector('#results').dataset.stale")
+    page.wait_for_selector("#results:not([data-stale])")
     assert not page.is_visible("#stale")
     page.close()
 
