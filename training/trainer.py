@@ -9,6 +9,7 @@ apart and the real-news set. Nothing is tuned on anything but the training split
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -196,6 +197,7 @@ def train(
     evaluations: dict[str, Path] | None = None,
     feedback: tuple[str, list[Correction]] | None = None,
     serving: Path | None = None,
+    reuse_c_from: Path | None = None,
 ) -> TrainResult:
     """Train and evaluate one language's model on the labelled files in `data`.
 
@@ -203,6 +205,10 @@ def train(
     ("articles", "real_news"): they are only scored, never trained or tuned on.
     `feedback` is (where, corrections): this language's are added, weighted, as
     training/feedback.py says, and the held-out ones compare the model with `serving`.
+    `reuse_c_from` names an evaluation report (training/reports/CODE.json): when it was
+    written for these examples with the same folds, seed and grid, its C is taken instead
+    of searching the grid again. The thresholds come from the same out-of-fold scores
+    either way, so the model is the one the full search would give.
     """
     started = time.perf_counter()
     examples = load_examples(data)
@@ -233,8 +239,9 @@ def train(
     # sentences from whole documents (real base rates), when there are any.
     in_docs = np.array([bool(examples[i].doc) for i in train_idx])
     judged = in_docs if in_docs.sum() >= 10 * len(labels) else np.ones(len(train_idx), bool)
+    grid = reused_c(reuse_c_from, fingerprint(examples), cv, seed)
     best: tuple[float, float, np.ndarray] | None = None
-    for c in C_GRID:
+    for c in grid:
         oof = out_of_fold(x_train, y_train, g_train, c, cv, seed, n_jobs)
         thresholds = best_thresholds(y_train[judged], oof[judged])
         f1 = metrics(y_train[judged], oof[judged] >= thresholds, labels)["macro"]["f1"]
@@ -309,6 +316,9 @@ def train(
             "seed": seed,
             "cv": cv,
             "c_grid": list(C_GRID),
+            "c_search": "grid"
+            if len(grid) > 1 or reuse_c_from is None
+            else f"C of the evaluation report {reuse_c_from.name} (same data)",
             "featurizer": featurizer,
             "features": "hashed word 1-3 grams + char_wb 2-6 grams (digits masked), "
             "occurrence TF-IDF",
@@ -321,6 +331,30 @@ def train(
     )
     log(f"done in {time.perf_counter() - started:.1f} s")
     return TrainResult(pipeline=pipeline, manifest=manifest, arrays=arrays, feedback=fitted)
+
+
+def reused_c(report: Path | None, data_fingerprint: str, cv: int, seed: int) -> tuple[float, ...]:
+    """The C grid to search: only the C of `report` when it was chosen on the same data,
+    folds, seed and grid (see `train`); the whole grid otherwise."""
+    if report is None or not report.is_file():
+        return C_GRID
+    try:
+        summary = json.loads(report.read_text(encoding="utf-8"))
+        params = summary["params"]
+        same = (
+            summary["training_data"]["fingerprint"] == data_fingerprint
+            and params["cv"] == cv
+            and params["seed"] == seed
+            and tuple(params["c_grid"]) == C_GRID
+            and float(params["C"]) in C_GRID
+        )
+    except (ValueError, KeyError, TypeError):
+        same = False
+    if not same:
+        log(f"{report} was not chosen on this data and these settings: searching C")
+        return C_GRID
+    log(f"C={float(params['C']):g} as {report} chose it on the same data")
+    return (float(params["C"]),)
 
 
 def model_is_current(out: Path, data: Sequence[Path], language: str = "en") -> bool:

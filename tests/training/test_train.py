@@ -152,3 +152,33 @@ def test_the_served_scores_equal_the_trained_pipeline(data_file: Path, tmp_path:
     np.testing.assert_allclose(
         model.scores(texts), result.pipeline.predict_proba(texts), rtol=1e-5, atol=1e-6
     )
+
+
+def test_reuse_c_gives_the_model_the_full_search_gives(
+    data_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--reuse-c` takes C from a report of the same data and builds the same model; a
+    report of other data is ignored and the grid searched."""
+    reports = tmp_path / "reports"
+    common = ["--data", str(data_file), "--language", "en", *FAST]
+    assert main([*common, "--out", str(tmp_path / "full"), "--reports", str(reports)]) == 0
+    assert json.loads((reports / "en.json").read_text())["params"]["cv"] == 2
+    capsys.readouterr()
+    reused = tmp_path / "reused"
+    assert main([*common, "--out", str(reused), "--reports", str(reports), "--reuse-c"]) == 0
+    err = capsys.readouterr().err
+    assert err.count(" fold 1/2") == 1, err  # one C, not the grid
+    full, again = load_model(tmp_path / "full" / "en"), load_model(reused / "en")
+    assert again.manifest.thresholds == full.manifest.thresholds
+    assert "evaluation report" in again.manifest.params["c_search"]
+    texts = ["The ministry denied the report.", "Rain fell on Tuesday."]
+    np.testing.assert_array_equal(again.scores(texts), full.scores(texts))
+
+    with data_file.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "new", "text": "A new sentence.", "labels": []}) + "\n")
+    assert (
+        main([*common, "--out", str(tmp_path / "other"), "--reports", str(reports), "--reuse-c"])
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "searching C" in err and err.count(" fold 1/2") == 3, err
