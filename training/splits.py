@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedGroupKFold
+
+from training.quality import near_duplicates
 
 PARAPHRASE_SIMILARITY = 0.5
 
@@ -24,14 +25,13 @@ def paraphrase_groups(texts: Sequence[str], docs: Sequence[str] | None = None) -
     rows: list[int] = []
     cols: list[int] = []
     if len(alone) > 1:
-        x = TfidfVectorizer(analyzer="char", ngram_range=(3, 3)).fit_transform(
-            [texts[i] for i in alone]
-        )
-        sim = (x @ x.T).tocoo()
-        keep = sim.data >= PARAPHRASE_SIMILARITY
+        # Pairs at PARAPHRASE_SIMILARITY or above (near_duplicates keeps those above its
+        # threshold: the float just below makes that "at or above").
+        at_least = float(np.nextafter(PARAPHRASE_SIMILARITY, 0.0))
+        pairs = near_duplicates([texts[i] for i in alone], threshold=at_least)
         index = np.asarray(alone)
-        rows += index[sim.row[keep]].tolist()
-        cols += index[sim.col[keep]].tolist()
+        rows += [int(index[i]) for i, _, _ in pairs]
+        cols += [int(index[j]) for _, j, _ in pairs]
     first: dict[str, int] = {}
     for i, doc in enumerate(docs):
         if doc:
