@@ -239,7 +239,8 @@ def train(
     # sentences from whole documents (real base rates), when there are any.
     in_docs = np.array([bool(examples[i].doc) for i in train_idx])
     judged = in_docs if in_docs.sum() >= 10 * len(labels) else np.ones(len(train_idx), bool)
-    grid = reused_c(reuse_c_from, fingerprint(examples), cv, seed)
+    data_fingerprint = fingerprint(examples)
+    grid = reused_c(reuse_c_from, data_fingerprint, cv, seed)
     best: tuple[float, float, np.ndarray] | None = None
     for c in grid:
         oof = out_of_fold(x_train, y_train, g_train, c, cv, seed, n_jobs)
@@ -300,7 +301,7 @@ def train(
         },
         thresholds={label: float(t) for label, t in zip(labels, thresholds, strict=True)},
         training_data={
-            "fingerprint": fingerprint(examples),
+            "fingerprint": data_fingerprint,
             "sentences": len(examples),
             "train_sentences": len(train_idx),
             "test_sentences": len(test_idx),
@@ -317,7 +318,7 @@ def train(
             "cv": cv,
             "c_grid": list(C_GRID),
             "c_search": "grid"
-            if len(grid) > 1 or reuse_c_from is None
+            if grid == C_GRID or reuse_c_from is None
             else f"C of the evaluation report {reuse_c_from.name} (same data)",
             "featurizer": featurizer,
             "features": "hashed word 1-3 grams + char_wb 2-6 grams (digits masked), "
