@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -37,7 +36,8 @@ from typing import Any
 
 from app.feedback.store import open_store
 from benchmarks.feedback_writer import correction
-from benchmarks.pgserver import PgServer, free_port
+from benchmarks.http import start_uvicorn
+from benchmarks.pgserver import PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789"
@@ -78,33 +78,8 @@ def four_writers(url: str, n: int) -> float:
 def over_http(env: dict[str, str], n: int) -> float:
     import httpx
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "app.api.main:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env={**os.environ, **env},
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_uvicorn(env)
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
         errors: list[int] = []
 
         def post(k: int) -> None:

@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+ROOT = Path(__file__).resolve().parent.parent
+
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -46,6 +48,44 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def start_uvicorn(
+    env: dict[str, str], port: int | None = None, timeout: float = 30.0
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the service in one plain uvicorn worker on a loopback port (free_port when
+    none is given) and wait until /readyz answers 200; (process, url)."""
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.api.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env={**os.environ, **env},
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the service exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/readyz").status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the service did not become ready")
 
 
 def rss_mb(pid: int) -> float:

@@ -17,7 +17,6 @@ import pwd
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from benchmarks.http import free_port
 
 
 class NoPostgres(RuntimeError):
@@ -45,12 +46,6 @@ def bin_dir() -> Path:
     if not versions:
         raise NoPostgres("PostgreSQL is not installed: apt-get install postgresql")
     return Path(versions[-1]).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_owner(uid: int | None, gid: int | None, fsize: int | None) -> Callable[[], None] | None:
