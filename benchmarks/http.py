@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -218,7 +219,10 @@ def load_httpx(url: str, body: Path, concurrency: int, seconds: float) -> dict[s
             "errors": errors,
         }
 
-    return asyncio.run(main())
+    # In a thread of its own: the caller may already run an event loop (Playwright's sync
+    # API keeps one in the test process), and asyncio.run refuses to nest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def run(
