@@ -1,0 +1,35 @@
+"""The feature variants of training/experiments.py transform text as they claim."""
+
+from __future__ import annotations
+
+from training.data import Example
+from training.experiments import lowercase_vocabulary, mask_capitalised, with_context
+
+
+def test_masking_hides_names_keeps_offsets_and_the_first_word() -> None:
+    text = "The ministry denied the report by Ivan Petrov on Tuesday."
+    masked = mask_capitalised(text)
+    assert len(masked) == len(text)
+    assert masked.startswith("The ministry denied")
+    assert "Ivan" not in masked and "Petrov" not in masked
+    assert "xxxx xxxxxx" in masked
+
+
+def test_masking_keeps_words_seen_in_lower_case() -> None:
+    keep = lowercase_vocabulary(["the ministry said", "a ministry spokesman"], min_count=2)
+    assert keep == {"ministry"}
+    masked = mask_capitalised("Yesterday the Ministry and Roskomnadzor spoke.", keep)
+    assert "Ministry" in masked and "Roskomnadzor" not in masked
+
+
+def test_context_is_the_documents_headline_and_previous_sentence() -> None:
+    rows = [
+        Example("a0", "Headline A", (), doc="a"),
+        Example("a1", "First of A.", (), doc="a"),
+        Example("a2", "Second of A.", (), doc="a"),
+        Example("x", "A sentence alone.", ()),
+        Example("b0", "Headline B", (), doc="b"),
+    ]
+    t = with_context(rows)
+    assert t.headline == ["", "Headline A", "Headline A", "", ""]
+    assert t.previous == ["", "Headline A", "First of A.", "", ""]
