@@ -14,7 +14,7 @@ from app.api.deps import ModelsDep, SettingsDep, StateDep
 from app.api.jobs import run_job
 from app.api.openapi import errors, request_body
 from app.api.problems import ProblemError, over_limit
-from app.api.responses import batch_body, classify_body, json_response
+from app.api.responses import batch_body, classify_body, results_response
 from app.api.schemas import BatchRequest, BatchResponse, ClassifyRequest, ClassifyResponse
 from app.api.state import ServiceState
 from app.core import classifier
@@ -171,7 +171,7 @@ async def classify(
         [body.language or language],
         language_in_query=body.language is None and language is not None,
     )
-    return json_response(classify_body(models, result))
+    return results_response(classify_body(models, result))
 
 
 @router.post(
@@ -214,4 +214,4 @@ async def classify_batch(
         names=[doc.id for doc in docs],
     )
     body_out = batch_body(models, [doc.id for doc in docs], results)
-    return json_response(body_out)
+    return results_response(body_out)
