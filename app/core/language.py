@@ -36,6 +36,10 @@ SCRIPT_SHARE = 0.8
 MIN_SENTENCE_LETTERS = 8
 
 _LETTER = re.compile(r"[^\W\d_]")
+# The letters script_masks marks, as character classes: whether a document holds any
+# letter of another script is one regex scan, not a dozen NumPy calls on its code points.
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 SCRIPT_OF_LANGUAGE = {"en": "latin", "ru": "cyrillic"}
 
 Source = Literal["request", "detected", "script", "default"]
@@ -218,11 +222,11 @@ class LanguageDetector:
         """
         if len(self.served) == 1 or not spans:
             return [document_language] * len(spans)
-        latin, cyrillic = script_masks(text)
         own = SCRIPT_OF_LANGUAGE.get(document_language)
-        other = {"latin": cyrillic, "cyrillic": latin}.get(own or "")
-        if other is not None and not other.any():  # no letter of another script
+        other = {"latin": _CYRILLIC_LETTER, "cyrillic": _LATIN_LETTER}.get(own or "")
+        if other is not None and other.search(text) is None:  # no letter of another script
             return [document_language] * len(spans)
+        latin, cyrillic = script_masks(text)
         starts = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
         ends = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
         cum_latin = np.concatenate(([0], np.cumsum(latin)))
