@@ -114,8 +114,8 @@ def load_model(model_dir: Path) -> FramingModel:
     idf = arrays["idf"].astype(np.float32)
     weights = arrays["weights"]
     table = np.empty((len(idf), 1 + weights.shape[1]), dtype=np.float32)
-    table[:, 0] = idf * idf
-    table[:, 1:] = weights * idf[:, None]
+    np.multiply(idf, idf, out=table[:, 0])  # written in place: no temporary to leave behind
+    np.multiply(weights, idf[:, None], out=table[:, 1:], casting="same_kind")
     model = FramingModel(
         manifest=manifest,
         hasher=hasher,
