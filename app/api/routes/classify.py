@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 
 from app.api.bodies import read_body
-from app.api.deps import ModelsDep, get_models
+from app.api.deps import ModelsDep
 from app.api.jobs import run_job
 from app.api.openapi import errors, request_body
 from app.api.problems import ProblemError, over_limit
@@ -22,32 +21,7 @@ from app.core import classifier
 from app.core.language import UnsupportedLanguage
 from app.core.model import ModelSet
 
-
-class ClassifyRoute(APIRoute):
-    """A classify route whose requests without a query string (JSON bodies, which say
-    `explain` and `language` inside) skip FastAPI's dependency solving.
-
-    Such a request has no parameter to validate: the endpoint is called with its
-    defaults and the models (the same 503 when none is loaded), as FastAPI would call
-    it. Solving the dependencies and the two query parameters cost the event loop
-    about as much as encoding an article's results. A query string, or any dependency
-    override, takes FastAPI's own path.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        solved = super().get_route_handler()
-        endpoint = self.endpoint
-
-        async def handler(request: Request) -> Response:
-            if request.scope.get("query_string") or request.app.dependency_overrides:
-                return await solved(request)
-            response: Response = await endpoint(request, await get_models(state_of(request)))
-            return response
-
-        return handler
-
-
-router = APIRouter(tags=["classify"], route_class=ClassifyRoute)
+router = APIRouter(tags=["classify"])
 ERRORS = errors(400, 413, 415, 422, 503)
 ERRORS[503] = ERRORS[503] | {
     "description": "No model loaded yet, or too busy: retry after Retry-After."
