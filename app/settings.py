@@ -79,7 +79,10 @@ class Settings(BaseSettings):
         200, gt=0, description="Most sentences one POST /feedback/queue answer may list."
     )
     classify_threads: int = Field(
-        2, gt=0, description="Requests classified at once per worker; more only wait."
+        1,
+        gt=0,
+        description="Large requests classified at once per worker; more only wait. "
+        "Classification holds the GIL: a second thread shares one core with the first.",
     )
     run_dir: Path | None = Field(
         None,

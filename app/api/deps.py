@@ -1,4 +1,8 @@
-"""FastAPI dependencies and their named aliases."""
+"""FastAPI dependencies and their named aliases.
+
+The ones every request resolves are `async def`: FastAPI runs a plain `def` dependency in
+a worker thread, and three thread round trips per /classify cost more than the lookups.
+"""
 
 from __future__ import annotations
 
@@ -14,21 +18,21 @@ from app.core.model import ModelSet
 from app.settings import Settings
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     return state_of(request)
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
 
 
-def get_app_settings(state: StateDep) -> Settings:
+async def get_app_settings(state: StateDep) -> Settings:
     return state.settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def get_models(state: StateDep) -> ModelSet:
+async def get_models(state: StateDep) -> ModelSet:
     if state.models is None:
         raise ProblemError(
             503,

@@ -7,6 +7,7 @@ their own way.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -134,15 +135,25 @@ def classify(
     scores = np.zeros((len(flat), len(labels)))
     decided = np.zeros((len(flat), len(labels)), dtype=bool)
     for language, model in models.models.items():
+        if all(lang == language for lang in routed):  # the usual case: no gathering
+            if flat:
+                scores = model.scores(flat)
+                decided = model.decide(scores)
+                _check(stop)
+            break
         rows = [i for i, lang in enumerate(routed) if lang == language]
         if rows:
             part = model.scores([flat[i] for i in rows])
             scores[rows] = part
             decided[rows] = model.decide(part)
             _check(stop)
-    decided[[not _has_words(sentence) for sentence in flat]] = False
     rounded = np.round(scores, SCORE_DECIMALS).tolist()
-    on_labels = [[label for label, hit in zip(labels, row, strict=True) if hit] for row in decided]
+    on_labels = [
+        [label for label, hit in zip(labels, row, strict=True) if hit]
+        if _has_words(sentence)
+        else []
+        for sentence, row in zip(flat, decided.tolist(), strict=True)
+    ]
     evidence: list[dict[str, list[Evidence]] | None] = [None] * len(flat)
     if explain:
         _check(stop)
@@ -163,31 +174,28 @@ def classify(
     results: list[DocumentResult] = []
     row = 0
     for detection, doc in zip(detections, spans, strict=True):
-        sentences: list[SentenceResult] = []
+        end = row + len(doc)
+        sentences = [
+            SentenceResult(
+                index,
+                span.start,
+                span.end,
+                flat[i],
+                routed[i],
+                on_labels[i],
+                dict(zip(labels, rounded[i], strict=True)),
+                evidence[i],
+            )
+            for index, (i, span) in enumerate(zip(range(row, end), doc, strict=True))
+        ]
         counts = dict.fromkeys(labels, 0)
-        by_language: dict[str, int] = {}
-        for index, span in enumerate(doc):
-            language = routed[row]
-            by_language[language] = by_language.get(language, 0) + 1
-            on = on_labels[row]
+        for on in on_labels[row:end]:
             for label in on:
                 counts[label] += 1
-            sentences.append(
-                SentenceResult(
-                    index=index,
-                    start=span.start,
-                    end=span.end,
-                    text=flat[row],
-                    language=language,
-                    labels=on,
-                    scores=dict(zip(labels, rounded[row], strict=True)),
-                    evidence=evidence[row],
-                )
-            )
-            row += 1
+        by_language = dict(Counter(routed[row:end]))  # in order of first appearance
         summary = Summary(
             sentences=len(sentences),
-            labelled=sum(1 for s in sentences if s.labels),
+            labelled=sum(1 for on in on_labels[row:end] if on),
             counts=counts,
             languages=by_language,
         )
@@ -195,6 +203,7 @@ def classify(
             detection.language: models[detection.language].version
         }
         results.append(DocumentResult(detection, sentences, summary, used))
+        row = end
     return results
 
 

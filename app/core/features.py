@@ -70,11 +70,24 @@ _POWERS = _Powers()
 
 def _mix(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser: spreads a polynomial hash over all bits."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+    h = h ^ (h >> np.uint64(33))  # a new array; the rest works in it
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def _column(h: np.ndarray, n: int, offset: int = 0) -> np.ndarray:
+    """h modulo n, plus offset, as int64. `h` is overwritten. A power-of-two n (the
+    default sizes) is a mask: the same numbers, without a 64-bit division each."""
+    if n & (n - 1) == 0:
+        h &= np.uint64(n - 1)
+    else:
+        h %= np.uint64(n)
+    if offset:
+        h += np.uint64(offset)
+    return h.view(np.int64)  # below 2**63
 
 
 class Occurrences(NamedTuple):
@@ -139,17 +152,18 @@ class NgramHasher:
             which = np.maximum(np.cumsum(edges[:-1] == -1) - 1, 0)  # each position's word
             word_start = first[which] if len(first) else np.zeros(n, dtype=np.int64)
             word_end = last[which] if len(last) else np.zeros(n, dtype=np.int64)
-        offset = np.uint64(self.n_word_features)
         for size in range(self.char_ngrams[0], self.char_ngrams[1] + 1):
             count = n - size + 1
             if count <= 0:
                 break
-            i = np.arange(count)
-            inside = solid[i + size - 1] - solid[i + 1] if size > 2 else 0
-            keep = (solid[i + size] - solid[i] > 0) & (inside == max(size - 2, 0))
-            i = i[keep]
-            h = _mix((prefix[i + size] - prefix[i] * up[size]) ^ np.uint64(size))
-            columns.append((h % np.uint64(self.n_char_features) + offset).astype(np.int64))
+            # Window i is [i, i + size): slices of `solid`, not gathers, give its counts.
+            keep = solid[size : size + count] > solid[:count]
+            if size > 2:
+                keep &= solid[size - 1 : size - 1 + count] - solid[1 : 1 + count] == size - 2
+            i = np.flatnonzero(keep)
+            h = prefix[size:][i] - prefix[i] * up[size]
+            h ^= np.uint64(size)
+            columns.append(_column(_mix(h), self.n_char_features, self.n_word_features))
             # A character of the window that is not white space places it in its text.
             inner = i + 1 if size >= 3 else np.where(is_space[i], i + 1, i)
             rows.append(row_of[inner])
@@ -176,7 +190,7 @@ class NgramHasher:
                 h = _mix(h * _PAIR + t_hash[k : k + count])
             if size < lo:
                 continue
-            columns.append((h[same] % np.uint64(self.n_word_features)).astype(np.int64))
+            columns.append(_column(h[same], self.n_word_features))
             rows.append(t_row[:count][same])
             if spans:
                 starts.append(t_start[:count][same])
@@ -185,7 +199,7 @@ class NgramHasher:
         if not columns:
             empty = np.zeros(0, dtype=np.int64)
             return Occurrences(empty, empty, empty, empty)
-        row = np.concatenate(rows).astype(np.int64)
+        row = np.concatenate(rows).astype(np.int64, copy=False)
         if not spans:
             empty = np.zeros(0, dtype=np.int64)
             return Occurrences(row, np.concatenate(columns), empty, empty)

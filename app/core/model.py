@@ -25,8 +25,10 @@ class FramingModel:
 
     manifest: Manifest
     hasher: NgramHasher
-    idf: np.ndarray  # (n_features,) float32
-    weighted: np.ndarray  # (n_labels, n_features) float32: idf x weight, a row per label
+    # (n_features, 1 + n_labels) float32, a row per feature: idf squared, then idf x weight
+    # for each label. One row is one cache line or less, so scoring gathers each
+    # occurrence's numbers with one read where a column per label took one each.
+    table: np.ndarray
     intercepts: np.ndarray  # (n_labels,)
     thresholds: np.ndarray = field(init=False)
 
@@ -46,26 +48,36 @@ class FramingModel:
     def language(self) -> str:
         return self.manifest.language
 
-    def norms(self, found: Occurrences, n_rows: int) -> np.ndarray:
-        """Each sentence's norm: the root of the sum of idf squared over its occurrences."""
-        idf = self.idf[found.columns]
-        norm = np.sqrt(np.bincount(found.rows, weights=idf * idf, minlength=n_rows))
+    def _sums(self, found: Occurrences, n_rows: int) -> np.ndarray:
+        """(1 + n_labels, n_rows): each sentence's sum of idf squared, then of idf x weight
+        for each label, over its occurrences (summed in occurrence order, in float64)."""
+        gathered = np.take(self.table, found.columns, axis=0)
+        columns = np.ascontiguousarray(gathered.T, dtype=np.float64)
+        return np.stack(
+            [np.bincount(found.rows, weights=column, minlength=n_rows) for column in columns]
+        )
+
+    @staticmethod
+    def _norm(squares: np.ndarray) -> np.ndarray:
+        norm = np.sqrt(squares)
         norm[norm == 0] = 1.0
         return norm
+
+    def norms(self, found: Occurrences, n_rows: int) -> np.ndarray:
+        """Each sentence's norm: the root of the sum of idf squared over its occurrences."""
+        squares = np.bincount(found.rows, weights=self.table[found.columns, 0], minlength=n_rows)
+        return self._norm(squares)
 
     def contributions(self, found: Occurrences, n_rows: int) -> np.ndarray:
         """Each occurrence's contribution to each label's log-odds (before the intercept):
         an (occurrences, labels) array, for the evidence."""
         norm = self.norms(found, n_rows)
-        return self.weighted[:, found.columns].T / norm[found.rows, None]
+        return np.take(self.table, found.columns, axis=0)[:, 1:] / norm[found.rows, None]
 
     def decision(self, found: Occurrences, n_rows: int) -> np.ndarray:
         """Each sentence's log-odds per label (columns in `labels` order)."""
-        norm = self.norms(found, n_rows)
-        out = np.empty((n_rows, len(self.labels)))
-        for j, row in enumerate(self.weighted):
-            out[:, j] = np.bincount(found.rows, weights=row[found.columns], minlength=n_rows)
-        return out / norm[:, None] + self.intercepts
+        sums = self._sums(found, n_rows)
+        return sums[1:].T / self._norm(sums[0])[:, None] + self.intercepts
 
     def scores(self, sentences: list[str]) -> np.ndarray:
         """Probability of each label (columns in `labels` order) for each sentence."""
@@ -100,11 +112,14 @@ def load_model(model_dir: Path) -> FramingModel:
             reason="unloadable",
         )
     idf = arrays["idf"].astype(np.float32)
+    weights = arrays["weights"]
+    table = np.empty((len(idf), 1 + weights.shape[1]), dtype=np.float32)
+    np.multiply(idf, idf, out=table[:, 0])  # written in place: no temporary to leave behind
+    np.multiply(weights, idf[:, None], out=table[:, 1:], casting="same_kind")
     model = FramingModel(
         manifest=manifest,
         hasher=hasher,
-        idf=idf,
-        weighted=np.ascontiguousarray((arrays["weights"] * idf[:, None]).T, dtype=np.float32),
+        table=table,
         intercepts=arrays["intercepts"].astype(np.float64),
     )
     check_canaries(model)

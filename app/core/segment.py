@@ -62,6 +62,8 @@ _RU_LIST_END = re.compile(r"\bи\s(т\.\s?[дп]|др|пр)\.(?=\s+[«\"]?([А-�
 _QUOTE_REACH = 600  # how far a closing » is looked for
 _QUOTE_CLOSERS = frozenset(".,;:!?…—–-)»")
 _LAST_WORD = re.compile(r"(?<![\w.])([\w-]+)\.\s*$")
+_LAST_WORD_REACH = 40  # how far back _last_word searches first
+_NOT_WORD_OR_HYPHEN = re.compile(r"[^\w-]")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,3}\.\s*$")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0\u2000-\u200a\u3000]*\n")
 _BULLET = re.compile(r"[ \t\u00a0]*(?:[-*•·‣▪◦–—]|\d{1,3}[.)])\s")
@@ -156,7 +158,7 @@ def _break_is_false(before: str, after: str, whole: bool = True) -> bool:
     """
     if whole and _LIST_NUMBER.match(before):
         return True
-    m = _LAST_WORD.search(before)
+    m = _last_word(before)
     if not m:
         return False
     word = m.group(1)
@@ -175,6 +177,24 @@ def _break_is_false(before: str, after: str, whole: bool = True) -> bool:
         name = _NEXT_WORD.match(after)
         return name is not None and name.group(1).lower() not in _SENTENCE_OPENERS
     return lower in _TITLES or (lower in _RU_TITLES and word == lower)
+
+
+def _last_word(before: str) -> re.Match[str] | None:
+    """_LAST_WORD.search(before), the same match, without trying every position of a
+    long `before`.
+
+    A match is a run of word characters and hyphens ending at the last full stop (only
+    white space after it). When a character that cannot be in that run lies within
+    the last _LAST_WORD_REACH characters before the stop, the match starts after it,
+    so searching from there finds the same one (its look-behind sees the real text).
+    """
+    dot = len(before.rstrip()) - 1
+    if dot < 0 or before[dot] != ".":
+        return None
+    reach = dot - _LAST_WORD_REACH
+    if reach > 0 and _NOT_WORD_OR_HYPHEN.search(before, reach, dot) is not None:
+        return _LAST_WORD.search(before, reach)
+    return _LAST_WORD.search(before)
 
 
 def _is_initial(before: str, at: int) -> bool:
@@ -220,15 +240,6 @@ def _split_long(text: str, span: Span) -> list[Span]:
     return out
 
 
-def _trim(text: str, span: Span) -> Span | None:
-    start, end = span
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end) if start < end else None
-
-
 def split_sentences(text: str) -> list[Span]:
     """Sentence spans of `text`, in order, without overlap, trimmed of surrounding space.
 
@@ -256,28 +267,32 @@ def split_sentences(text: str) -> list[Span]:
         last = bisect.bisect_left(ends, block.end)
         cuts = ends[first:last]
         start = block.start
-        pending: Span | None = None
+        pending: int | None = None  # where the sentence a false break held back starts
         opened = 0  # « minus » in the pending sentence so far
         for cut in [*cuts, block.end]:
-            piece = Span(start, cut)
-            if pending is not None:
-                piece = Span(pending.start, piece.end)
-                pending = None
-            else:
+            if pending is None:
+                piece_start = start
                 opened = 0
-            if "«" in text[start:cut] or "»" in text[start:cut]:
-                opened += text.count("«", start, cut) - text.count("»", start, cut)
+            else:
+                piece_start, pending = pending, None
+            opened += text.count("«", start, cut) - text.count("»", start, cut)
             start = cut
             if cut != block.end:
-                tail = max(piece.start, cut - _TAIL_CHARS)
+                tail = max(piece_start, cut - _TAIL_CHARS)
                 false_break = cut not in list_ends and _break_is_false(
-                    text[tail:cut], text[cut : cut + 30], whole=tail == piece.start
+                    text[tail:cut], text[cut : cut + 30], whole=tail == piece_start
                 )
                 if false_break or _inside_quote(text, opened, cut, block.end):
-                    pending = piece
+                    pending = piece_start
                     continue
-            for part in _split_long(text, piece):
-                trimmed = _trim(text, part)
-                if trimmed is not None:
-                    out.append(trimmed)
+            if cut - piece_start > _MAX_SENTENCE_CHARS:
+                parts = _split_long(text, Span(piece_start, cut))
+            else:
+                parts = [Span(piece_start, cut)]
+            for a, b in parts:  # trimmed of white space; nothing left, no sentence
+                segment = text[a:b]
+                rest = segment.lstrip()
+                if rest:
+                    a += len(segment) - len(rest)
+                    out.append(Span(a, a + len(rest.rstrip())))
     return out

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 
 from app.api.bodies import read_body
-from app.api.deps import ModelsDep, SettingsDep, StateDep
+from app.api.deps import ModelsDep
 from app.api.jobs import run_job
 from app.api.openapi import errors, request_body
 from app.api.problems import ProblemError, over_limit
-from app.api.responses import batch_body, classify_body, json_response
+from app.api.responses import batch_body, classify_body, results_response
 from app.api.schemas import BatchRequest, BatchResponse, ClassifyRequest, ClassifyResponse
-from app.api.state import ServiceState
+from app.api.state import ServiceState, state_of
 from app.core import classifier
 from app.core.language import UnsupportedLanguage
 from app.core.model import ModelSet
@@ -136,9 +136,7 @@ def _check_length(text: str, limit: int, where: str, loc: list[str | int]) -> No
 )
 async def classify(
     request: Request,
-    state: StateDep,
     models: ModelsDep,
-    settings: SettingsDep,
     explain: Annotated[
         bool, Query(description="Evidence for a text/plain body (JSON bodies say it inside).")
     ] = False,
@@ -160,6 +158,8 @@ async def classify(
     The language is detected (or given as `"language"`); each sentence says which
     language's model read it. Text in a language no model reads is refused with a 422.
     """
+    state = state_of(request)  # (one dependency, not three: each costs the event loop)
+    settings = state.settings
     body = await read_body(request, ClassifyRequest, plain_text_field="text")
     _check_length(body.text, settings.max_text_chars, "The text", ["body", "text"])
     [result] = await _classify(
@@ -171,7 +171,7 @@ async def classify(
         [body.language or language],
         language_in_query=body.language is None and language is not None,
     )
-    return json_response(classify_body(models, result))
+    return results_response(classify_body(models, result))
 
 
 @router.post(
@@ -183,10 +183,10 @@ async def classify(
     openapi_extra=request_body("BatchRequest", plain_text=False),
     summary="Label the sentences of several documents",
 )
-async def classify_batch(
-    request: Request, state: StateDep, models: ModelsDep, settings: SettingsDep
-) -> Response:
+async def classify_batch(request: Request, models: ModelsDep) -> Response:
     """Classify documents in one call; results come in the request's order, with their ids."""
+    state = state_of(request)
+    settings = state.settings
     body = await read_body(request, BatchRequest, max_documents=settings.max_batch_documents)
     docs = body.documents
     for i, doc in enumerate(docs):
@@ -214,4 +214,4 @@ async def classify_batch(
         names=[doc.id for doc in docs],
     )
     body_out = batch_body(models, [doc.id for doc in docs], results)
-    return json_response(body_out)
+    return results_response(body_out)
