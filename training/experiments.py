@@ -164,7 +164,24 @@ def short_chars(t: Texts, f: Fitted) -> sparse.csr_matrix:
     return _hash(t.text, char_ngrams=(3, 5))
 
 
+def _documents_only(examples: Sequence[Example], idx: np.ndarray) -> np.ndarray:
+    return np.array([i for i in idx if examples[i].doc])
+
+
+def _documents_twice(examples: Sequence[Example], idx: np.ndarray) -> np.ndarray:
+    """Document sentences count twice (a repeat stays in its original's fold)."""
+    return np.concatenate([idx, _documents_only(examples, idx)])
+
+
+# Variants that change which training sentences count, and how much, not the features.
+WEIGHTING: dict[str, Callable[[Sequence[Example], np.ndarray], np.ndarray]] = {
+    "documents_only": _documents_only,
+    "documents_twice": _documents_twice,
+}
+
 VARIANTS: dict[str, Featurize] = {
+    "documents_only": base,
+    "documents_twice": base,
     "words_only": words_only,
     "short_chars": short_chars,
     "base": base,
@@ -197,6 +214,7 @@ def run_variant(
     featurize = VARIANTS[name]
     fitted = Fitted(keep=lowercase_vocabulary([examples[i].text for i in train_idx]))
     x = featurize(with_context(examples), fitted)
+    train_idx = WEIGHTING.get(name, lambda e, idx: idx)(examples, train_idx)
     x_train, y_train = x[train_idx], y[train_idx]
     in_docs = np.array([bool(examples[i].doc) for i in train_idx])
     best: tuple[float, float, np.ndarray, np.ndarray] | None = None
