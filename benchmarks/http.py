@@ -97,6 +97,7 @@ def rss_mb(pid: int) -> float:
 
 
 def children(pid: int) -> list[int]:
+    """The worker processes of `pid` (multiprocessing's resource tracker is not one)."""
     out = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -104,7 +105,9 @@ def children(pid: int) -> list[int]:
         except OSError:
             continue
         if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
+            cmdline = (stat.parent / "cmdline").read_bytes()
+            if b"resource_tracker" not in cmdline:
+                out.append(int(stat.parent.name))
     return out
 
 

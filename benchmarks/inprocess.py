@@ -52,6 +52,20 @@ def median_rate(fn: Callable[[], Any], items: int, repeats: int, min_seconds: fl
     return statistics.median(rates)
 
 
+def paired_rates(
+    a: Callable[[], Any], b: Callable[[], Any], items: int, repeats: int, min_seconds: float
+) -> tuple[float, float, float]:
+    """Median items per second of `a` and of `b`, timed in alternating rounds, and the
+    median of the per-round ratios a/b: a machine that slows down for a while slows both
+    sides of a ratio, not one."""
+    rates_a, rates_b = [], []
+    for _ in range(repeats):
+        rates_a.append(median_rate(a, items, 1, min_seconds))
+        rates_b.append(median_rate(b, items, 1, min_seconds))
+    ratio = statistics.median(x / y for x, y in zip(rates_a, rates_b, strict=True))
+    return statistics.median(rates_a), statistics.median(rates_b), ratio
+
+
 def run(
     models: ModelSet,
     baseline: Pipeline,
@@ -94,19 +108,22 @@ def run(
     spans = split_sentences(article)
     n = len(spans)
     article_sentences = [article[a:b] for a, b in spans]
+    ours, plain, ratio = paired_rates(
+        lambda: classify(models, [article]),
+        lambda: baseline.predict_proba([article[a:b] for a, b in split_sentences(article)]),
+        n,
+        repeats,
+        min_seconds,
+    )
     end_to_end = {
+        "ours": ours,
+        "plain": plain,
+        "ours_to_plain": ratio,
         "sentences": n,
         "words": len(article.split()),
         "segment": median_rate(lambda: split_sentences(article), n, repeats, min_seconds),
-        "ours": median_rate(lambda: classify(models, [article]), n, repeats, min_seconds),
         "ours_explain": median_rate(
             lambda: classify(models, [article], explain=True), n, repeats, min_seconds
-        ),
-        "plain": median_rate(
-            lambda: baseline.predict_proba([article[a:b] for a, b in split_sentences(article)]),
-            n,
-            repeats,
-            min_seconds,
         ),
         "plain_one_by_one": median_rate(
             lambda: [baseline.predict_proba([s]) for s in article_sentences],
