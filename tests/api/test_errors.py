@@ -127,7 +127,10 @@ def test_batch_limits(tiny_model_dir) -> None:  # type: ignore[no-untyped-def]
         three = {"documents": [{"id": str(i), "text": "Short text."} for i in range(3)]}
         assert_problem(c.post("/classify/batch", json=three), 422)
         long = {"documents": [{"id": "a", "text": "x" * 20}, {"id": "b", "text": "y" * 20}]}
-        assert_problem(c.post("/classify/batch", json=long), 413)
+        body = assert_problem(c.post("/classify/batch", json=long), 413)
+        assert body["type"].endswith(":batch-too-large")
+        [error] = body["errors"]
+        assert (error["loc"], error["limit"], error["actual"]) == (["body", "documents"], 30, 40)
         empty = {"documents": []}
         assert_problem(c.post("/classify/batch", json=empty), 422)
         no_id = {"documents": [{"text": "Hello."}]}

@@ -248,3 +248,20 @@ def test_tokens_come_from_the_environment_as_json(monkeypatch: pytest.MonkeyPatc
         "boris": BORIS,
     }
     assert ANA not in repr(Settings())
+
+
+def test_the_queue_keeps_the_batch_limits(bilingual_model_dir: Path, data_dir: Path) -> None:
+    settings = feedback_settings(
+        bilingual_model_dir, data_dir, max_text_chars=25, max_batch_chars=40
+    )
+    with TestClient(create_app(settings)) as c:
+        one_long = {"texts": ["A short one.", "x" * 26], "size": 2}
+        r = c.post("/feedback/queue", json=one_long, headers=auth(ANA))
+        assert r.status_code == 422, r.text
+        assert r.json()["type"].endswith(":text-too-long")
+        assert r.json()["errors"][0]["loc"] == ["body", "texts", 1, "text"]
+        too_many = {"texts": ["y" * 25, "z" * 25], "size": 2}
+        r = c.post("/feedback/queue", json=too_many, headers=auth(ANA))
+        assert r.status_code == 413, r.text
+        assert r.json()["type"].endswith(":batch-too-large")
+        assert r.json()["errors"][0]["loc"] == ["body", "texts"]

@@ -20,6 +20,7 @@ from app.api.state import ServiceState, state_of
 from app.core import classifier
 from app.core.language import UnsupportedLanguage
 from app.core.model import ModelSet
+from app.settings import Settings
 
 router = APIRouter(tags=["classify"])
 ERRORS = errors(400, 413, 415, 422, 503)
@@ -111,7 +112,7 @@ async def _classify(
     return results
 
 
-def _check_length(text: str, limit: int, where: str, loc: list[str | int]) -> None:
+def check_length(text: str, limit: int, where: str, loc: list[str | int]) -> None:
     if len(text) > limit:
         raise over_limit(
             422,
@@ -122,6 +123,25 @@ def _check_length(text: str, limit: int, where: str, loc: list[str | int]) -> No
             len(text),
             limit,
             "FRAMING_MAX_TEXT_CHARS",
+        )
+
+
+def check_batch(texts: Sequence[str], field: str, names: Sequence[str], settings: Settings) -> None:
+    """Each text within FRAMING_MAX_TEXT_CHARS and all of them within
+    FRAMING_MAX_BATCH_CHARS; `names` says which text is which in the messages."""
+    for i, (text, name) in enumerate(zip(texts, names, strict=True)):
+        check_length(text, settings.max_text_chars, name, ["body", field, i, "text"])
+    total = sum(len(text) for text in texts)
+    if total > settings.max_batch_chars:
+        raise over_limit(
+            413,
+            "batch-too-large",
+            f"The {field} hold {total} characters; the limit is {settings.max_batch_chars} "
+            "(FRAMING_MAX_BATCH_CHARS). Split them over several requests.",
+            ["body", field],
+            total,
+            settings.max_batch_chars,
+            "FRAMING_MAX_BATCH_CHARS",
         )
 
 
@@ -161,7 +181,7 @@ async def classify(
     state = state_of(request)  # (one dependency, not three: each costs the event loop)
     settings = state.settings
     body = await read_body(request, ClassifyRequest, plain_text_field="text")
-    _check_length(body.text, settings.max_text_chars, "The text", ["body", "text"])
+    check_length(body.text, settings.max_text_chars, "The text", ["body", "text"])
     [result] = await _classify(
         request,
         state,
@@ -189,21 +209,8 @@ async def classify_batch(request: Request, models: ModelsDep) -> Response:
     settings = state.settings
     body = await read_body(request, BatchRequest, max_documents=settings.max_batch_documents)
     docs = body.documents
-    for i, doc in enumerate(docs):
-        where = f"Document {i} ({doc.id!r})"
-        _check_length(doc.text, settings.max_text_chars, where, ["body", "documents", i, "text"])
-    total = sum(len(doc.text) for doc in docs)
-    if total > settings.max_batch_chars:
-        raise over_limit(
-            413,
-            "batch-too-large",
-            f"The batch holds {total} characters; the limit is {settings.max_batch_chars} "
-            "(FRAMING_MAX_BATCH_CHARS). Split it into several requests.",
-            ["body", "documents"],
-            total,
-            settings.max_batch_chars,
-            "FRAMING_MAX_BATCH_CHARS",
-        )
+    names = [f"Document {i} ({doc.id!r})" for i, doc in enumerate(docs)]
+    check_batch([doc.text for doc in docs], "documents", names, settings)
     results = await _classify(
         request,
         state,

@@ -20,7 +20,7 @@ from app.api.deps import AnnotatorDep, ModelsDep, SettingsDep, StateDep
 from app.api.openapi import errors, request_body
 from app.api.problems import ProblemError, over_limit
 from app.api.responses import json_response
-from app.api.routes.classify import _check_length, _classify
+from app.api.routes.classify import _classify, check_batch
 from app.api.schemas import (
     Annotator,
     CorrectionRecord,
@@ -227,20 +227,8 @@ async def queue(
             settings.max_queue_sentences,
             "FRAMING_MAX_QUEUE_SENTENCES",
         )
-    for i, doc in enumerate(docs):
-        _check_length(doc.text, settings.max_text_chars, f"Text {i}", ["body", "texts", i, "text"])
-    total = sum(len(doc.text) for doc in docs)
-    if total > settings.max_batch_chars:
-        raise over_limit(
-            413,
-            "batch-too-large",
-            f"The texts hold {total} characters; the limit is {settings.max_batch_chars} "
-            "(FRAMING_MAX_BATCH_CHARS).",
-            ["body", "texts"],
-            total,
-            settings.max_batch_chars,
-            "FRAMING_MAX_BATCH_CHARS",
-        )
+    names = [f"Text {i}" for i in range(len(docs))]
+    check_batch([doc.text for doc in docs], "texts", names, settings)
     results = await _classify(
         request,
         state,
