@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import logging
 import os
 import signal
@@ -36,10 +35,8 @@ def release_free_memory() -> None:
     no-op). Loading models frees large temporaries (decompressed arrays, the previous
     models on a reload) between allocations that stay, and those holes stayed resident:
     about 13 MB of a worker's memory after start-up, measured."""
-    name = ctypes.util.find_library("c")
-    if name:
-        with suppress(OSError, AttributeError):
-            ctypes.CDLL(name).malloc_trim(0)
+    with suppress(OSError, AttributeError):  # AttributeError: a C library without it
+        ctypes.CDLL(None).malloc_trim(0)  # the process's own symbols: no library search
 
 
 def _swap(state: ServiceState, models: ModelSet, digest: str | None) -> None:
