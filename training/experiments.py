@@ -30,7 +30,7 @@ from training.evaluation import best_thresholds, label_matrix, metrics
 from training.paths import DATA_ROOT, REAL_NEWS, eval_set
 from training.pipeline import HashedNgrams
 from training.splits import holdout_split, paraphrase_groups
-from training.trainer import C_GRID, fit_head, log
+from training.trainer import C_GRID, fit_head, log, out_of_fold
 
 # A capitalised word that does not open its sentence: names, places, organisations.
 CAPITALISED = re.compile(r"(?<=[^\s\"'«„“(\[—–-])(\s+)([A-ZА-ЯЁ][\w'’-]*)", re.UNICODE)
@@ -208,8 +208,6 @@ def run_variant(
     jobs: int,
     grid: Sequence[float] = C_GRID,
 ) -> dict[str, Any]:
-    from training.trainer import out_of_fold
-
     started = time.perf_counter()
     featurize = VARIANTS[name]
     fitted = Fitted(keep=lowercase_vocabulary([examples[i].text for i in train_idx]))
