@@ -86,6 +86,17 @@ def _has_words(text: str) -> bool:
     return TOKEN.search(text) is not None
 
 
+def _labels_on(labels: list[str], decided: np.ndarray, sentences: list[str]) -> list[list[str]]:
+    """Each sentence's labels that are on: none for a sentence without a word. Only the
+    few sentences with a label decided are read (or searched for a word)."""
+    on: list[list[str]] = [[] for _ in sentences]
+    rows = decided.tolist()
+    for i in np.flatnonzero(decided.any(axis=1)).tolist():
+        if _has_words(sentences[i]):
+            on[i] = [label for label, hit in zip(labels, rows[i], strict=True) if hit]
+    return on
+
+
 def detect(models: ModelSet, text: str, requested: str | None) -> Detection | UnsupportedLanguage:
     """The language `text` is read in, or the refusal when no model reads it."""
     try:
@@ -148,12 +159,7 @@ def classify(
             decided[rows] = model.decide(part)
             _check(stop)
     rounded = np.round(scores, SCORE_DECIMALS).tolist()
-    on_labels = [
-        [label for label, hit in zip(labels, row, strict=True) if hit]
-        if _has_words(sentence)
-        else []
-        for sentence, row in zip(flat, decided.tolist(), strict=True)
-    ]
+    on_labels = _labels_on(labels, decided, flat)
     evidence: list[dict[str, list[Evidence]] | None] = [None] * len(flat)
     if explain:
         _check(stop)

@@ -3,7 +3,7 @@
 Scoring needs no scikit-learn: each sentence's score for a label is the intercept plus
 the sum, over the sentence's feature occurrences, of idf x weight, divided by the square
 root of the sum of idf squared (training/pipeline.py's OccurrenceTfidf), then the logistic
-function. That is a gather and a `bincount` over all the sentences of a request at once.
+function. That is a gather and a sum per sentence over all the sentences of a request at once.
 """
 
 from __future__ import annotations
@@ -49,13 +49,21 @@ class FramingModel:
         return self.manifest.language
 
     def _sums(self, found: Occurrences, n_rows: int) -> np.ndarray:
-        """(1 + n_labels, n_rows): each sentence's sum of idf squared, then of idf x weight
-        for each label, over its occurrences (summed in occurrence order, in float64)."""
-        gathered = np.take(self.table, found.columns, axis=0)
-        columns = np.ascontiguousarray(gathered.T, dtype=np.float64)
-        return np.stack(
-            [np.bincount(found.rows, weights=column, minlength=n_rows) for column in columns]
-        )
+        """(n_rows, 1 + n_labels): each sentence's sum of idf squared, then of idf x weight
+        for each label, over its occurrences (in float64).
+
+        The occurrences come in runs of one sentence (each n-gram size's block is in
+        sentence order), so a `reduceat` over the runs and an `add.at` of the few run
+        totals do the work of a `bincount` per column without their transposed copy.
+        """
+        sums = np.zeros((n_rows, self.table.shape[1]))
+        rows = found.rows
+        if not len(rows):
+            return sums
+        gathered = np.take(self.table, found.columns, axis=0).astype(np.float64)
+        starts = np.concatenate(([0], np.flatnonzero(rows[1:] != rows[:-1]) + 1))
+        np.add.at(sums, rows[starts], np.add.reduceat(gathered, starts, axis=0))
+        return sums
 
     @staticmethod
     def _norm(squares: np.ndarray) -> np.ndarray:
@@ -77,7 +85,7 @@ class FramingModel:
     def decision(self, found: Occurrences, n_rows: int) -> np.ndarray:
         """Each sentence's log-odds per label (columns in `labels` order)."""
         sums = self._sums(found, n_rows)
-        return sums[1:].T / self._norm(sums[0])[:, None] + self.intercepts
+        return sums[:, 1:] / self._norm(sums[:, 0])[:, None] + self.intercepts
 
     def scores(self, sentences: list[str]) -> np.ndarray:
         """Probability of each label (columns in `labels` order) for each sentence."""

@@ -38,6 +38,10 @@ _RU_BEFORE_NUMBER = frozenset("ст д ч п т рис табл с стр кв �
 # ст. (станица): "у с. Луговое".
 _RU_BEFORE_PLACE = frozenset("с д п х ст".split())
 _RU_YEAR = frozenset(("г", "гг"))  # "в 2023 г." ends a sentence; "в г. Курске" does not
+# Every word a full stop after which _break_is_false may undo (besides initials).
+_ABBREVIATIONS = (
+    _TITLES | _BEFORE_NUMBER | _RU_TITLES | _RU_BEFORE_NUMBER | _RU_BEFORE_PLACE | _RU_YEAR
+)
 # A "sentence" that is only a year phrase ("В 2021 г.") is the start of the next one.
 _YEAR_PHRASE = re.compile(
     r"^\s*(?:[А-ЯЁ][а-яё]{0,5}\s+)?\d{4}(?:[-–]\d{2,4})?(?:-[а-я]{1,3})?\s*гг?\.\s*$"
@@ -62,8 +66,8 @@ _RU_LIST_END = re.compile(r"\bи\s(т\.\s?[дп]|др|пр)\.(?=\s+[«\"]?([А-�
 _QUOTE_REACH = 600  # how far a closing » is looked for
 _QUOTE_CLOSERS = frozenset(".,;:!?…—–-)»")
 _LAST_WORD = re.compile(r"(?<![\w.])([\w-]+)\.\s*$")
-_LAST_WORD_REACH = 40  # how far back _last_word searches first
-_NOT_WORD_OR_HYPHEN = re.compile(r"[^\w-]")
+_LAST_WORD_REACH = 40  # how far back _last_word looks first
+_WORD_RUN = re.compile(r"[\w-]*")  # what _LAST_WORD's word is made of
 _LIST_NUMBER = re.compile(r"^\s*\d{1,3}\.\s*$")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0\u2000-\u200a\u3000]*\n")
 _BULLET = re.compile(r"[ \t\u00a0]*(?:[-*•·‣▪◦–—]|\d{1,3}[.)])\s")
@@ -163,6 +167,8 @@ def _break_is_false(before: str, after: str, whole: bool = True) -> bool:
         return False
     word = m.group(1)
     lower = word.lower()
+    if len(word) > 1 and lower not in _ABBREVIATIONS:  # the usual case: a plain word
+        return False
     nxt = after.lstrip()[:1]
     if lower in _RU_BEFORE_PLACE and word == lower and nxt.isupper():
         return not _ENDS_WITH_YEAR.search(before[: m.start()])  # "за 9,8 с." is seconds
@@ -184,17 +190,20 @@ def _last_word(before: str) -> re.Match[str] | None:
     long `before`.
 
     A match is a run of word characters and hyphens ending at the last full stop (only
-    white space after it). When a character that cannot be in that run lies within
-    the last _LAST_WORD_REACH characters before the stop, the match starts after it,
-    so searching from there finds the same one (its look-behind sees the real text).
+    white space after it), so it starts no earlier than the longest such run ending
+    there. That run is measured backwards over the last _LAST_WORD_REACH characters,
+    and searching from its start finds the same match (its look-behind sees the real
+    text); a run that fills the reach may go on, and the whole of `before` is searched.
     """
     dot = len(before.rstrip()) - 1
     if dot < 0 or before[dot] != ".":
         return None
-    reach = dot - _LAST_WORD_REACH
-    if reach > 0 and _NOT_WORD_OR_HYPHEN.search(before, reach, dot) is not None:
-        return _LAST_WORD.search(before, reach)
-    return _LAST_WORD.search(before)
+    reach = max(dot - _LAST_WORD_REACH, 0)
+    backwards = before[reach:dot][::-1]
+    run = _WORD_RUN.match(backwards).end()  # type: ignore[union-attr]
+    if run == len(backwards) and reach > 0:
+        return _LAST_WORD.search(before)
+    return _LAST_WORD.search(before, dot - run)
 
 
 def _is_initial(before: str, at: int) -> bool:
@@ -260,6 +269,7 @@ def split_sentences(text: str) -> list[Span]:
         }
         if list_ends:
             ends = sorted(set(ends).union(list_ends))
+    quotes = "«" in text  # without one, no break can fall inside a quotation
     for block in _blocks(text):
         if not text[block.start : block.end].strip():
             continue
@@ -275,7 +285,8 @@ def split_sentences(text: str) -> list[Span]:
                 opened = 0
             else:
                 piece_start, pending = pending, None
-            opened += text.count("«", start, cut) - text.count("»", start, cut)
+            if quotes:
+                opened += text.count("«", start, cut) - text.count("»", start, cut)
             start = cut
             if cut != block.end:
                 tail = max(piece_start, cut - _TAIL_CHARS)

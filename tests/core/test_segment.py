@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.segment import split_sentences
+from app.core.segment import _LAST_WORD, _last_word, split_sentences
 
 
 def sentences(text: str) -> list[str]:
@@ -302,3 +302,22 @@ def test_segmentation_takes_linear_time(unit: str) -> None:
 def test_initials_after_a_blank_line_stay_together() -> None:
     text = "Текст письма.\n\nВ. Г. Тимофеев, ветеран труда"
     assert sentences(text) == ["Текст письма.", "В. Г. Тимофеев, ветеран труда"]
+
+
+_LAST_WORD_PARTS = ["a", "Я", "_", "7", "-", ".", " ", "\n", ",", "г", "Mr", "x" * 45]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LAST_WORD_PARTS), max_size=40),
+    st.sampled_from(["", ".", ". ", ".\n "]),
+)
+def test_last_word_is_the_regex_search(parts: list[str], end: str) -> None:
+    """_last_word's shortcut finds what searching the whole text for _LAST_WORD finds,
+    including words longer than its reach and hyphens before a word."""
+    text = "".join(parts) + end
+    expected = _LAST_WORD.search(text)
+    found = _last_word(text)
+    assert (found and (found.span(), found.group(1))) == (
+        expected and (expected.span(), expected.group(1))
+    )
