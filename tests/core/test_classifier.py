@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.core.classifier import Cancelled, Limits, TooManySentences, classify, classify_each
 from app.core.language import UnsupportedLanguage
-from app.core.model import ModelSet, load_models
+from app.core.model import FramingModel, ModelSet, load_models
 
 TEXT = "The ministry denied any involvement in the strike. Rain is expected in the north."
 
@@ -30,9 +31,15 @@ def test_results_are_plain_data(models: ModelSet) -> None:
 
 
 @pytest.mark.parametrize("text", ["A", "1.", "—", "A\nB\nC"])
-def test_sentences_without_words_carry_no_label(models: ModelSet, text: str) -> None:
+def test_sentences_without_words_carry_no_label(
+    models: ModelSet, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every label decided for every sentence: only the no-word rule can leave one bare.
+    monkeypatch.setattr(FramingModel, "decide", lambda self, scores: np.ones_like(scores, bool))
+    [worded] = classify(models, ["Rain fell in the north."])
+    assert worded.sentences[0].labels == models.labels  # the patch took effect
     [result] = classify(models, [text])
-    assert all(not s.labels for s in result.sentences)
+    assert result.sentences and all(not s.labels for s in result.sentences)
 
 
 def test_limits_are_checked_before_scoring(models: ModelSet) -> None:
