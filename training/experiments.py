@@ -13,6 +13,7 @@ adds the test split and `--real-news` the real-news set for reporting a choice m
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -173,15 +174,36 @@ def _documents_twice(examples: Sequence[Example], idx: np.ndarray) -> np.ndarray
     return np.concatenate([idx, _documents_only(examples, idx)])
 
 
+def _share_of_documents(share: float) -> Callable[[Sequence[Example], np.ndarray], np.ndarray]:
+    """Every example sentence, and the sentences of a fixed `share` of the documents: a
+    document is in when a hash of its name falls below `share`, so a smaller share's
+    documents are all in a larger one's (a learning curve over documents)."""
+
+    def pick(examples: Sequence[Example], idx: np.ndarray) -> np.ndarray:
+        def kept(doc: str) -> bool:
+            digest = hashlib.blake2b(doc.encode("utf-8"), digest_size=8).digest()
+            return int.from_bytes(digest, "big") / 2**64 < share
+
+        return np.array([i for i in idx if not examples[i].doc or kept(examples[i].doc)])
+
+    return pick
+
+
 # Variants that change which training sentences count, and how much, not the features.
 WEIGHTING: dict[str, Callable[[Sequence[Example], np.ndarray], np.ndarray]] = {
     "documents_only": _documents_only,
     "documents_twice": _documents_twice,
+    "documents_25": _share_of_documents(0.25),
+    "documents_50": _share_of_documents(0.5),
+    "documents_75": _share_of_documents(0.75),
 }
 
 VARIANTS: dict[str, Featurize] = {
     "documents_only": base,
     "documents_twice": base,
+    "documents_25": base,
+    "documents_50": base,
+    "documents_75": base,
     "words_only": words_only,
     "short_chars": short_chars,
     "base": base,
