@@ -84,6 +84,15 @@ class Settings(BaseSettings):
         description="Large requests classified at once per worker; more only wait. "
         "Classification holds the GIL: a second thread shares one core with the first.",
     )
+    switch_interval_ms: float = Field(
+        0.1,
+        gt=0,
+        le=100,
+        description="Python's thread switch interval in each worker (5 ms by default): how "
+        "long the event loop may keep the GIL from a classification thread that wants it "
+        "back after NumPy let it go. Short, so a loop busy refusing retries does not starve "
+        "classification.",
+    )
     run_dir: Path | None = Field(
         None,
         description="Where `framing serve` keeps the verified copies of the models its workers "

@@ -13,6 +13,7 @@ import ctypes
 import logging
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -152,12 +153,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if state.rollout is not None:
         follower = asyncio.get_running_loop().create_task(_follow(state))
         state.background.add(follower)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)
     loop = asyncio.get_running_loop()
     hup = False
     with suppress(NotImplementedError, RuntimeError, ValueError):  # not in the main thread
         loop.add_signal_handler(signal.SIGHUP, _on_sighup, state)
         hup = True
     yield
+    sys.setswitchinterval(switch_interval)
     if hup:
         loop.remove_signal_handler(signal.SIGHUP)
     for task in list(state.background):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,13 @@ def test_canaries_pass_on_a_good_model(folder: Path) -> None:
     with pytest.raises(ModelLoadError) as info:
         load_model(folder)
     assert info.value.reason == "canary"
+
+
+def test_a_worker_switches_threads_often_while_it_serves(tiny_model_dir: Path) -> None:
+    # The event loop must not keep the GIL from the classification thread for Python's
+    # default 5 ms at a time; the process gets its own interval back on shutdown.
+    before = sys.getswitchinterval()
+    settings = Settings(model_dir=tiny_model_dir, switch_interval_ms=0.25)
+    with TestClient(create_app(settings)):
+        assert sys.getswitchinterval() == pytest.approx(0.00025)
+    assert sys.getswitchinterval() == before
