@@ -9,10 +9,10 @@ its request waits leaves the queue; one that goes away while it runs stops the j
 the next checkpoint.
 
 Waiting requests queue inside the lane's thread pool, not on the event loop: a thread
-that finishes a job takes the next at once. When they queued on the event loop, each
-hand-over waited for a turn of the loop, and a loop busy refusing a flood of retries
-(503s answered as fast as clients resend) left the thread idle: one worker under 32
-retrying connections completed some 20 articles a second instead of 150.
+that finishes a job takes the next at once, whatever the loop is busy with (refusing a
+flood of retries, say). The thread also needs the GIL back from that loop after every
+NumPy call: the workers' short switch interval (FRAMING_SWITCH_INTERVAL_MS, lifecycle.py)
+sees to that.
 """
 
 from __future__ import annotations
