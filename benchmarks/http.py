@@ -96,6 +96,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time these processes have used so far (all their threads)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     """The worker processes of `pid` (multiprocessing's resource tracker is not one)."""
     out = []
@@ -176,6 +185,7 @@ def load_wrk(url: str, body: Path, concurrency: int, seconds: float) -> dict[str
     r = json.loads(line[len("RESULT ") :])
     failed = r["errors"] + r["non2xx"]
     return {
+        "answers": r["requests"],
         "requests_per_s": (r["requests"] - failed) / r["seconds"],
         "p50_ms": r["p50"],
         "p95_ms": r["p95"],
@@ -215,6 +225,7 @@ def load_httpx(url: str, body: Path, concurrency: int, seconds: float) -> dict[s
             elapsed = time.perf_counter() - started
         q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
         return {
+            "answers": len(latencies),
             "requests_per_s": (len(latencies) - errors) / elapsed,
             "p50_ms": q[49] * 1000,
             "p95_ms": q[94] * 1000,
@@ -247,8 +258,12 @@ def run(
             with server(app, n, env) as s:
                 name = "framing" if app.startswith("app.") else "echo"
                 load(s["url"], article_json, 4, min(1.0, seconds))  # warm-up
+                worker_pids = children(s["pid"]) if n > 1 else [s["pid"]]
+                pids = [s["pid"], *worker_pids] if n > 1 else worker_pids  # and the supervisor
                 for c in concurrencies:
+                    before = cpu_seconds(pids)
                     r = load(s["url"], article_json, c, seconds)
+                    cpu = cpu_seconds(pids) - before
                     rows.append(
                         {
                             "app": name,
@@ -256,15 +271,15 @@ def run(
                             "concurrency": c,
                             **r,
                             "sentences_per_s": r["requests_per_s"] * sentences,
+                            "cpu_ms_per_answer": 1000 * cpu / max(r["answers"], 1),
                         }
                     )
                 if name == "framing":
-                    pids = children(s["pid"]) if n > 1 else [s["pid"]]
                     memory.append(
                         {
                             "workers": n,
                             "ready_seconds": s["ready_seconds"],
-                            "rss_mb": [round(rss_mb(p), 1) for p in pids],
+                            "rss_mb": [round(rss_mb(p), 1) for p in worker_pids],
                         }
                     )
     return {"client": client, "seconds": seconds, "rows": rows, "memory": memory}

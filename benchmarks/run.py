@@ -137,14 +137,14 @@ def render(result: dict[str, Any]) -> str:
         "the same JSON body)",
         "",
         "| app | workers | concurrency | requests/s | sentences/s | p50 ms | p95 ms | p99 ms |"
-        " not 200 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " not 200 | server CPU ms per answer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in h["rows"]:
         lines.append(
             f"| {r['app']} | {r['workers']} | {r['concurrency']} | {r['requests_per_s']:,.1f} | "
             f"{r['sentences_per_s']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
-            f"{r['p99_ms']:.1f} | {r['errors']} |"
+            f"{r['p99_ms']:.1f} | {r['errors']} | {r['cpu_ms_per_answer']:.2f} |"
         )
     ratios = []
     for r in h["rows"]:
@@ -165,7 +165,9 @@ def render(result: dict[str, Any]) -> str:
         "",
         'Requests/s count answers of 200 only; "not 200" are refusals (503 with Retry-After'
         " once a worker has 16 requests waiting: load shedding) and failures, and the"
-        " latency columns include them.",
+        " latency columns include them. Server CPU is the user and system time of the"
+        " server's processes (all threads) during the cell, over the answers given: what one"
+        " answer costs, whatever else shares the machine's cores.",
         "",
         "Framing requests/s as a share of the bare app's: " + "; ".join(ratios) + ".",
     ]

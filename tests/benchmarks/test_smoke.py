@@ -36,4 +36,5 @@ def test_quick_benchmark_writes_its_report(tiny_model_dir: Path, tmp_path: Path)
     rows = result["http"]["rows"]
     assert {r["app"] for r in rows} == {"framing", "echo"}
     assert all(r["errors"] == 0 and r["requests_per_s"] > 0 for r in rows)
+    assert all(r["cpu_ms_per_answer"] > 0 for r in rows)  # the server's processes were read
     assert result["inprocess"]["article"]["sentences"] > 0
