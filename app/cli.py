@@ -62,7 +62,8 @@ def _load_models(model_dir: Path | None, language: str | None = None) -> ModelSe
     from app.core.model import load_models
 
     try:
-        models = load_models(model_dir or _settings().model_dir)
+        settings = _settings()
+        models = load_models(model_dir or settings.model_dir, cache_dir=settings.cache_dir)
     except ModelLoadError as exc:
         raise CommandError(str(exc)) from None
     if language is not None and language not in models.languages:

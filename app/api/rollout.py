@@ -47,9 +47,10 @@ def _alive(pid: int) -> bool:
 class Rollout:
     """The run folder of one `framing serve`: staged models, the pointer, the workers."""
 
-    def __init__(self, run_dir: Path, model_dir: Path) -> None:
+    def __init__(self, run_dir: Path, model_dir: Path, cache_dir: Path | None = None) -> None:
         self.run_dir = run_dir
         self.model_dir = model_dir
+        self.cache_dir = cache_dir  # for the language identifier (load_models)
         self.store = run_dir / "models"
         self.pointer = run_dir / "current"
         self.reports = run_dir / "workers"
@@ -73,7 +74,7 @@ class Rollout:
 
     def load(self, digest: str, previous: ModelSet | None = None) -> ModelSet:
         """The staged models `digest` names, checked again as they load."""
-        return load_models(self.store / digest, previous)
+        return load_models(self.store / digest, previous, self.cache_dir)
 
     def stage(self, previous: ModelSet | None = None) -> tuple[str, ModelSet]:
         """Check the models in the model folder, copy and point at them; their digest and
@@ -95,7 +96,7 @@ class Rollout:
                 (tmp / name).parent.mkdir(parents=True, exist_ok=True)
                 (tmp / name).write_bytes(data)
             try:
-                models = load_models(tmp, previous)
+                models = load_models(tmp, previous, self.cache_dir)
             except ModelLoadError as exc:
                 shutil.rmtree(tmp, ignore_errors=True)
                 message = str(exc).replace(str(tmp), str(self.model_dir))
@@ -149,7 +150,7 @@ def main(argv: list[str]) -> int:
         return 2
     started = time.perf_counter()
     try:
-        key, models = Rollout(settings.run_dir, settings.model_dir).stage()
+        key, models = Rollout(settings.run_dir, settings.model_dir, settings.cache_dir).stage()
     except ModelLoadError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1

@@ -185,12 +185,15 @@ class ModelSet:
         return self.models[language]
 
 
-def load_models(model_dir: Path, previous: ModelSet | None = None) -> ModelSet:
+def load_models(
+    model_dir: Path, previous: ModelSet | None = None, cache_dir: Path | None = None
+) -> ModelSet:
     """Load every language's model under `model_dir` (or the one model in it), checked.
 
     Each language has a folder named by its code (models/en, models/ru); a folder that
     holds model.json itself is one model, read in its manifest's language. The language
-    detector of `previous` is kept when it serves the same languages.
+    detector of `previous` is kept when it serves the same languages; a new one keeps an
+    unpacked copy of its identifier in `cache_dir`, when given (see language.py).
     """
     models: dict[str, FramingModel] = {}
     for folder in model_folders(model_dir):
@@ -214,4 +217,4 @@ def load_models(model_dir: Path, previous: ModelSet | None = None) -> ModelSet:
         models[language] = model
     if previous is not None and previous.detector.served == list(models):
         return ModelSet(models=models, detector=previous.detector)
-    return ModelSet(models=models, detector=LanguageDetector(list(models)).load())
+    return ModelSet(models=models, detector=LanguageDetector(list(models), cache_dir).load())
