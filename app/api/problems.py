@@ -14,10 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from app.api.problem_types import PROBLEM_MEDIA_TYPE, TYPE_PREFIX
+
 log = logging.getLogger(__name__)
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-TYPE_PREFIX = "urn:framing:problem:"
 CLIENT_CLOSED_REQUEST = 499  # nginx's status for a request the client abandoned
 
 

@@ -34,7 +34,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from app.api.observability import MULTIPROC_ENV, log_config
-from app.api.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX
+from app.api.problem_types import PROBLEM_MEDIA_TYPE, TYPE_PREFIX
 from app.api.security import STRICT_CSP
 from app.settings import Settings, get_settings
 
