@@ -8,6 +8,7 @@ rest are code tests on tiny models built in seconds. `make test` runs every tier
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("FRAMING_CACHE_DIR", None)
     else:
         os.environ["FRAMING_CACHE_DIR"] = before
+    shutil.rmtree(path, ignore_errors=True)  # 68 MB that pytest would keep three sessions
 
 
 TINY = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import lzma
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,14 @@ def packed() -> LanguageDetector:
     return LanguageDetector(["en", "ru"]).load()
 
 
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[Path]:
+    """A cache folder of the test's own, emptied after it: each copy is 68 MB."""
+    yield tmp_path
+    for copy in tmp_path.glob("py3langid-*"):
+        copy.unlink()
+
+
 def _same_answers(a: LanguageDetector, b: LanguageDetector) -> None:
     for text in SAMPLES:
         assert a.identify(text) == b.identify(text), text
@@ -64,39 +73,39 @@ def _same_answers(a: LanguageDetector, b: LanguageDetector) -> None:
 
 
 def test_an_unpacked_copy_is_made_once_and_answers_the_same(
-    packed: LanguageDetector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    packed: LanguageDetector, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = LanguageDetector(["en", "ru"], tmp_path).load()
-    [copy] = tmp_path.glob("py3langid-*.npz")
-    assert not list(tmp_path.glob("*.part"))
+    first = LanguageDetector(["en", "ru"], cache).load()
+    [copy] = cache.glob("py3langid-*.npz")
+    assert not list(cache.glob("*.part"))
     _same_answers(packed, first)
 
     def no_unpacking(*args: object, **kwargs: object) -> None:
         raise AssertionError("the model was unpacked again")
 
     monkeypatch.setattr(lzma, "open", no_unpacking)
-    second = LanguageDetector(["en", "ru"], tmp_path).load()  # reads the copy
-    assert list(tmp_path.glob("py3langid-*.npz")) == [copy]
+    second = LanguageDetector(["en", "ru"], cache).load()  # reads the copy
+    assert list(cache.glob("py3langid-*.npz")) == [copy]
     _same_answers(packed, second)
 
 
-def test_a_copy_of_another_py3langid_is_replaced(packed: LanguageDetector, tmp_path: Path) -> None:
-    stale = tmp_path / "py3langid-0000000000000000.npz"
+def test_a_copy_of_another_py3langid_is_replaced(packed: LanguageDetector, cache: Path) -> None:
+    stale = cache / "py3langid-0000000000000000.npz"
     stale.write_bytes(b"an older model")
-    detector = LanguageDetector(["en", "ru"], tmp_path).load()
+    detector = LanguageDetector(["en", "ru"], cache).load()
     assert not stale.exists()
-    assert len(list(tmp_path.glob("py3langid-*.npz"))) == 1
+    assert len(list(cache.glob("py3langid-*.npz"))) == 1
     _same_answers(packed, detector)
 
 
 def test_a_broken_copy_is_unpacked_past_and_removed(
-    packed: LanguageDetector, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    packed: LanguageDetector, cache: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    LanguageDetector(["en", "ru"], tmp_path).load()
-    [copy] = tmp_path.glob("py3langid-*.npz")
+    LanguageDetector(["en", "ru"], cache).load()
+    [copy] = cache.glob("py3langid-*.npz")
     copy.write_bytes(copy.read_bytes()[: 1 << 20])  # cut short, as by a full disk
     with caplog.at_level(logging.WARNING, logger=language.__name__):
-        detector = LanguageDetector(["en", "ru"], tmp_path).load()
+        detector = LanguageDetector(["en", "ru"], cache).load()
     assert "FRAMING_CACHE_DIR" in caplog.text
     assert not copy.exists()  # made again at the next start
     _same_answers(packed, detector)
