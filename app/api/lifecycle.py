@@ -65,7 +65,10 @@ async def reload_models(state: ServiceState) -> tuple[str | None, str]:
                 digest, new = (
                     None,
                     await run_in_threadpool(
-                        load_models, state.settings.model_dir, old, state.settings.cache_dir
+                        load_models,
+                        state.settings.model_dir,
+                        old,
+                        cache_dir=state.settings.cache_dir,
                     ),
                 )
         except Exception as exc:
@@ -138,7 +141,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         else:
             digest, models = (
                 None,
-                await run_in_threadpool(load_models, settings.model_dir, None, settings.cache_dir),
+                await run_in_threadpool(
+                    load_models, settings.model_dir, cache_dir=settings.cache_dir
+                ),
             )
     except ModelLoadError as exc:
         log.critical("cannot start: %s", exc)

@@ -111,3 +111,19 @@ def test_a_worker_switches_threads_often_while_it_serves(tiny_model_dir: Path) -
     with TestClient(create_app(settings)):
         assert sys.getswitchinterval() == pytest.approx(0.00025)
     assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize("run_dir", [False, True], ids=["model folder", "run folder"])
+def test_a_starting_app_reads_the_identifier_through_its_cache_folder(
+    folder: Path, tmp_path: Path, run_dir: bool
+) -> None:
+    cache = tmp_path / "cache"
+    settings = Settings(
+        model_dir=folder, cache_dir=cache, run_dir=tmp_path / "run" if run_dir else None
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+    copies = list(cache.glob("py3langid-*.npz"))
+    assert len(copies) == 1
+    for copy in copies:
+        copy.unlink()  # 68 MB
